@@ -1,0 +1,92 @@
+//! Command-line interface: clap subcommands wiring the library together.
+
+mod info;
+// PHANTOM-PENDING mod phantom;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::dicom::datetime::Instant;
+use crate::dicom::SuvOverrides;
+
+/// petct: a fast, GPU-accelerated viewer for fused PET-CT studies.
+#[derive(Debug, Parser)]
+#[command(name = "petct", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the series of a study: geometry, units, value range, SUV factor.
+    Info(info::InfoArgs),
+}
+
+/// Series choice and SUV corrections shared by the commands that load studies.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StudyArgs {
+    /// PET series to use: SeriesInstanceUID or series number.
+    #[arg(long)]
+    pub pet_series: Option<String>,
+    /// CT series to use: SeriesInstanceUID or series number.
+    #[arg(long)]
+    pub ct_series: Option<String>,
+    /// Override the patient weight (kg) used for SUV.
+    #[arg(long)]
+    pub weight_kg: Option<f64>,
+    /// Override the injected dose (MBq) used for SUV.
+    #[arg(long)]
+    pub dose_mbq: Option<f64>,
+    /// Override the injection date-time (DICOM DT, e.g. 20000907103500) used for SUV.
+    #[arg(long, value_parser = parse_dt)]
+    pub injection: Option<Instant>,
+}
+
+impl StudyArgs {
+    /// The SUV overrides given on the command line.
+    pub fn overrides(&self) -> SuvOverrides {
+        SuvOverrides {
+            weight_kg: self.weight_kg,
+            dose_bq: self.dose_mbq.map(|m| m * 1e6),
+            injection: self.injection,
+        }
+    }
+
+    /// Load options from these arguments.
+    pub fn load_options(&self) -> crate::dicom::LoadOptions {
+        crate::dicom::LoadOptions {
+            ct_series: self.ct_series.clone(),
+            pet_series: self.pet_series.clone(),
+            suv_overrides: self.overrides(),
+        }
+    }
+}
+
+fn parse_dt(s: &str) -> Result<Instant, String> {
+    Instant::from_dt(s).ok_or_else(|| format!("'{s}' is not a DICOM date-time YYYYMMDDHHMMSS"))
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Info(args)) => info::run(&args),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}
+
+/// Paths given on the command line, checked to exist.
+fn existing_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    for p in paths {
+        if !p.exists() {
+            anyhow::bail!("{}: no such file or folder", p.display());
+        }
+    }
+    Ok(paths.to_vec())
+}

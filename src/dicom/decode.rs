@@ -1,0 +1,206 @@
+//! Pixel decoding, in parallel over files, with RescaleSlope/Intercept applied per slice.
+//!
+//! dicom-pixeldata handles every transfer syntax it can decode in pure Rust (native, deflate,
+//! RLE, JPEG baseline/lossless, JPEG 2000); this module turns the decoded samples into
+//! physical values.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
+use rayon::prelude::*;
+
+use super::assemble::{Assembly, SliceSource};
+use super::error::DicomError;
+use super::scan::{error_chain, open_dicom, panic_message};
+use super::series::Series;
+
+/// Decodes every slice of an assembled series into one `f32` buffer (x fastest, slices in
+/// assembly order), values rescaled to physical units.
+pub fn decode_series(series: &Series, assembly: &Assembly) -> Result<Vec<f32>, DicomError> {
+    let [nx, ny, nz] = assembly.geometry.dims;
+    let slice_len = nx * ny;
+    let mut data = vec![0.0f32; slice_len * nz];
+    // Group slices by file so a multi-frame file is opened and decoded once.
+    let mut chunks: Vec<Option<&mut [f32]>> = data.chunks_mut(slice_len).map(Some).collect();
+    let mut jobs: Vec<(usize, Vec<(SliceSource, &mut [f32])>)> = Vec::new();
+    let mut job_of_file = vec![usize::MAX; series.files.len()];
+    for (k, src) in assembly.slices.iter().enumerate() {
+        let Some(chunk) = chunks[k].take() else {
+            continue;
+        };
+        if job_of_file[src.file] == usize::MAX {
+            job_of_file[src.file] = jobs.len();
+            jobs.push((src.file, Vec::new()));
+        }
+        jobs[job_of_file[src.file]].1.push((*src, chunk));
+    }
+    jobs.into_par_iter()
+        .try_for_each(|(file, targets)| decode_file_into(series, file, targets))?;
+    Ok(data)
+}
+
+fn decode_file_into(
+    series: &Series,
+    file: usize,
+    targets: Vec<(SliceSource, &mut [f32])>,
+) -> Result<(), DicomError> {
+    let header = &series.files[file];
+    let path = &header.path;
+    let obj = open_dicom(path, false)?;
+    let decode_error = |reason: String| DicomError::Decode {
+        path: path.clone(),
+        transfer_syntax: header.transfer_syntax.clone(),
+        reason,
+    };
+    let single = targets.len() == 1;
+    let decoded = catch_unwind(AssertUnwindSafe(|| {
+        if single && header.frames.len() > 1 {
+            obj.decode_pixel_data_frame(targets[0].0.frame)
+        } else {
+            obj.decode_pixel_data()
+        }
+    }))
+    .map_err(|p| decode_error(format!("decoder failed: {}", panic_message(p.as_ref()))))?
+    .map_err(|e| decode_error(error_chain(&e)))?;
+    if decoded.samples_per_pixel() != 1 {
+        return Err(decode_error(format!(
+            "{} samples per pixel; only greyscale images are supported",
+            decoded.samples_per_pixel()
+        )));
+    }
+    if (decoded.columns(), decoded.rows()) != (header.columns, header.rows) {
+        return Err(decode_error(format!(
+            "decoded size {}x{} differs from the header's {}x{}",
+            decoded.columns(),
+            decoded.rows(),
+            header.columns,
+            header.rows
+        )));
+    }
+    let format = SampleFormat {
+        bytes: decoded.bits_allocated().div_ceil(8) as usize,
+        bits_stored: decoded.bits_stored().clamp(1, 32),
+        signed: decoded.pixel_representation() == PixelRepresentation::Signed,
+    };
+    for (src, out) in targets {
+        let frame = if single && header.frames.len() > 1 {
+            0
+        } else {
+            src.frame
+        };
+        let bytes = decoded.frame_data(frame).map_err(|_| {
+            decode_error(format!(
+                "pixel data too short for frame {} of {}x{} pixels ({} bytes present); the file \
+                 is probably truncated",
+                src.frame,
+                header.columns,
+                header.rows,
+                decoded.data().len()
+            ))
+        })?;
+        format
+            .convert(bytes, src.slope, src.intercept, out)
+            .map_err(decode_error)?;
+    }
+    Ok(())
+}
+
+/// How stored samples are laid out.
+#[derive(Debug, Clone, Copy)]
+struct SampleFormat {
+    bytes: usize,
+    bits_stored: u16,
+    signed: bool,
+}
+
+impl SampleFormat {
+    /// Converts native-endian samples to `stored * slope + intercept`.
+    fn convert(
+        &self,
+        bytes: &[u8],
+        slope: f64,
+        intercept: f64,
+        out: &mut [f32],
+    ) -> Result<(), String> {
+        if bytes.len() < out.len() * self.bytes {
+            return Err("pixel data shorter than the image size".into());
+        }
+        let (slope, intercept) = (slope as f32, intercept as f32);
+        let unused = 32 - u32::from(self.bits_stored);
+        // Keep only the stored bits, sign-extending when signed.
+        let raw = |word: u32| -> f32 {
+            let shifted = word << unused.min(31);
+            if unused >= 32 {
+                0.0
+            } else if self.signed {
+                ((shifted as i32) >> unused) as f32
+            } else {
+                (shifted >> unused) as f32
+            }
+        };
+        match self.bytes {
+            1 => out.iter_mut().zip(bytes).for_each(|(o, b)| {
+                *o = raw(u32::from(*b)) * slope + intercept;
+            }),
+            2 => out
+                .iter_mut()
+                .zip(bytes.chunks_exact(2))
+                .for_each(|(o, b)| {
+                    *o = raw(u32::from(u16::from_ne_bytes([b[0], b[1]]))) * slope + intercept;
+                }),
+            4 => out
+                .iter_mut()
+                .zip(bytes.chunks_exact(4))
+                .for_each(|(o, b)| {
+                    *o = raw(u32::from_ne_bytes([b[0], b[1], b[2], b[3]])) * slope + intercept;
+                }),
+            n => return Err(format!("{} bits allocated is not supported", n * 8)),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_signed_and_masked_samples() {
+        let f = SampleFormat {
+            bytes: 2,
+            bits_stored: 16,
+            signed: true,
+        };
+        let bytes: Vec<u8> = [-1000i16, 0, 2000]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let mut out = [0.0; 3];
+        f.convert(&bytes, 1.0, -24.0, &mut out).unwrap();
+        assert_eq!(out, [-1024.0, -24.0, 1976.0]);
+
+        // 12 bits stored, signed: 0x0FFF is -1; high garbage bits ignored.
+        let f = SampleFormat {
+            bytes: 2,
+            bits_stored: 12,
+            signed: true,
+        };
+        let bytes: Vec<u8> = [0xFFFFu16, 0xF7FF]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let mut out = [0.0; 2];
+        f.convert(&bytes, 2.0, 0.0, &mut out).unwrap();
+        assert_eq!(out, [-2.0, 4094.0]);
+
+        let f = SampleFormat {
+            bytes: 1,
+            bits_stored: 8,
+            signed: false,
+        };
+        let mut out = [0.0; 2];
+        f.convert(&[255, 1], 0.5, 0.0, &mut out).unwrap();
+        assert_eq!(out, [127.5, 0.5]);
+        assert!(f.convert(&[1], 1.0, 0.0, &mut out).is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! DICOM input: files to series to volumes, and SUV.
+//!
+//! `scan` reads headers only and groups files into series; `series` chooses the CT and PET
+//! series of a study; `assemble` orders slices and checks the geometry; `decode` reads
+//! pixels in parallel and applies the per-slice rescale; `suv` computes SUV factors.
+
+mod assemble;
+mod attrs;
+pub mod datetime;
+mod decode;
+mod error;
+mod header;
+mod scan;
+mod series;
+mod study;
+pub mod suv;
+
+pub use assemble::{assemble, Assembly, SliceSource};
+pub use error::DicomError;
+pub use header::{FileHeader, FrameHeader, PatientInfo};
+pub use scan::{collect_files, open_dicom, scan, ScanResult};
+pub use series::{choose_ct, choose_pet, Choice, Series};
+pub use study::{
+    load_pet_series, load_scanned, load_series, load_study, LoadOptions, LoadedSeries, PetSeries,
+    SeriesSummary, Study,
+};
+pub use suv::{SuvCalibration, SuvInputs, SuvOverrides, SuvUnavailable};

@@ -1,0 +1,223 @@
+//! Loading a study: scan, choose CT and PET series, assemble, decode, calibrate SUV.
+
+use std::path::PathBuf;
+
+use super::assemble::assemble;
+use super::decode::decode_series;
+use super::error::DicomError;
+use super::header::PatientInfo;
+use super::scan::{scan, ScanResult};
+use super::series::{choose_ct, choose_pet, Series};
+use super::suv::{calibrate, SuvCalibration, SuvInputs, SuvOverrides};
+use crate::volume::{Unit, Volume, VolumeError};
+
+/// How to load a study.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// CT series to use (SeriesInstanceUID or series number); best candidate when `None`.
+    pub ct_series: Option<String>,
+    /// PET series to use (SeriesInstanceUID or series number); best candidate when `None`.
+    pub pet_series: Option<String>,
+    /// User corrections to SUV inputs.
+    pub suv_overrides: SuvOverrides,
+}
+
+/// Facts about a loaded series, free of patient identifiers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SeriesSummary {
+    pub series_uid: String,
+    pub modality: String,
+    pub series_number: Option<i64>,
+    pub description: String,
+    pub file_count: usize,
+    pub transfer_syntaxes: Vec<String>,
+    pub frame_of_reference_uid: Option<String>,
+}
+
+/// A decoded, geometrically checked series.
+#[derive(Debug, Clone)]
+pub struct LoadedSeries {
+    pub summary: SeriesSummary,
+    /// Voxel values in physical units (HU for CT, the PET's own units for PET).
+    pub volume: Volume,
+    /// Things a reader should know (gantry tilt, ...).
+    pub warnings: Vec<String>,
+}
+
+/// A PET series with its SUV calibration.
+#[derive(Debug, Clone)]
+pub struct PetSeries {
+    pub series: LoadedSeries,
+    /// Header values the calibration was computed from.
+    pub suv_inputs: SuvInputs,
+    /// The current calibration (recomputed when overrides change).
+    pub calibration: SuvCalibration,
+}
+
+impl PetSeries {
+    /// Applies user corrections (weight, dose, injection time) and recomputes SUV.
+    pub fn set_overrides(&mut self, overrides: &SuvOverrides) {
+        self.calibration = calibrate(&self.suv_inputs, overrides);
+    }
+
+    /// Multiplier from stored PET values to SUVbw, when available.
+    pub fn suv_factor(&self) -> Option<f64> {
+        self.calibration.suv_factor()
+    }
+}
+
+/// A loaded PET-CT study.
+#[derive(Debug)]
+pub struct Study {
+    pub ct: Option<LoadedSeries>,
+    pub pet: Option<PetSeries>,
+    /// Patient identifiers: shown or exported only when the user asks.
+    pub patient: PatientInfo,
+    /// Which series were chosen and why, skipped files, and similar notes.
+    pub notes: Vec<String>,
+    /// Files or series that failed; the study loaded without them.
+    pub problems: Vec<DicomError>,
+}
+
+/// Loads one series: assemble, decode and wrap as a volume.
+pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
+    let assembly = assemble(series)?;
+    let data = decode_series(series, &assembly)?;
+    let unit = unit_of(series);
+    let volume = Volume::new(assembly.geometry, data, unit).map_err(|e: VolumeError| {
+        DicomError::Geometry {
+            series: series.label(),
+            problem: e.to_string(),
+            files: vec![],
+        }
+    })?;
+    Ok(LoadedSeries {
+        summary: summarize(series),
+        volume,
+        warnings: assembly.warnings,
+    })
+}
+
+/// Loads a series as PET, computing its SUV calibration.
+pub fn load_pet_series(series: &Series, overrides: &SuvOverrides) -> Result<PetSeries, DicomError> {
+    let loaded = load_series(series)?;
+    let suv_inputs = series.suv_inputs().unwrap_or_default();
+    let calibration = calibrate(&suv_inputs, overrides);
+    Ok(PetSeries {
+        series: loaded,
+        suv_inputs,
+        calibration,
+    })
+}
+
+fn unit_of(series: &Series) -> Unit {
+    match series.modality.as_str() {
+        "CT" => Unit::Hounsfield,
+        "PT" => match series.suv_inputs().and_then(|i| i.units) {
+            Some(u) if u.eq_ignore_ascii_case("BQML") => Unit::BecquerelPerMl,
+            Some(u) if u.eq_ignore_ascii_case("GML") => Unit::SuvBw,
+            Some(u) => Unit::Other(u),
+            None => Unit::Other(String::new()),
+        },
+        _ => Unit::Other(String::new()),
+    }
+}
+
+fn summarize(series: &Series) -> SeriesSummary {
+    SeriesSummary {
+        series_uid: series.uid.clone(),
+        modality: series.modality.clone(),
+        series_number: series.number,
+        description: series.description.clone(),
+        file_count: series.files.len(),
+        transfer_syntaxes: series.transfer_syntaxes(),
+        frame_of_reference_uid: series
+            .files
+            .first()
+            .and_then(|f| f.frame_of_reference_uid.clone()),
+    }
+}
+
+/// Scans paths and loads the chosen CT and PET series. Fails only when neither loads.
+pub fn load_study(paths: &[PathBuf], options: &LoadOptions) -> Result<Study, DicomError> {
+    let scanned = scan(paths);
+    load_scanned(scanned, paths, options)
+}
+
+/// Loads the chosen CT and PET series of an earlier scan.
+pub fn load_scanned(
+    scanned: ScanResult,
+    paths: &[PathBuf],
+    options: &LoadOptions,
+) -> Result<Study, DicomError> {
+    let ScanResult {
+        series,
+        skipped,
+        mut problems,
+    } = scanned;
+    let mut notes: Vec<String> = skipped
+        .iter()
+        .map(|(p, what)| format!("skipped {} ({what})", p.display()))
+        .collect();
+    let ct_choice = choose_ct(&series, options.ct_series.as_deref())?;
+    let pet_choice = choose_pet(&series, options.pet_series.as_deref())?;
+    let (ct, pet) = rayon::join(
+        || ct_choice.as_ref().map(|c| load_series(&series[c.index])),
+        || {
+            pet_choice
+                .as_ref()
+                .map(|c| load_pet_series(&series[c.index], &options.suv_overrides))
+        },
+    );
+    let ct = keep_ok(ct, &mut problems);
+    let pet = keep_ok(pet, &mut problems);
+    if let (Some(c), true) = (&ct_choice, ct.is_some()) {
+        notes.push(format!("CT: {}", c.reason));
+    }
+    if let (Some(c), true) = (&pet_choice, pet.is_some()) {
+        notes.push(format!("PET: {}", c.reason));
+    }
+    if let (Some(ct), Some(pet)) = (&ct, &pet) {
+        let (a, b) = (
+            &ct.summary.frame_of_reference_uid,
+            &pet.series.summary.frame_of_reference_uid,
+        );
+        if a.is_some() && b.is_some() && a != b {
+            notes.push(
+                "CT and PET have different frames of reference: their alignment in patient space \
+                 is not guaranteed"
+                    .into(),
+            );
+        }
+    }
+    if ct.is_none() && pet.is_none() {
+        return Err(problems
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| DicomError::NothingFound {
+                path: paths.first().cloned().unwrap_or_default(),
+            }));
+    }
+    let chosen = pet_choice.or(ct_choice).map(|c| c.index);
+    let patient = chosen
+        .and_then(|i| series[i].files.first())
+        .map(|f| f.patient.clone())
+        .unwrap_or_default();
+    Ok(Study {
+        ct,
+        pet,
+        patient,
+        notes,
+        problems,
+    })
+}
+
+fn keep_ok<T>(r: Option<Result<T, DicomError>>, problems: &mut Vec<DicomError>) -> Option<T> {
+    match r? {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(e);
+            None
+        }
+    }
+}

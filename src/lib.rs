@@ -1,0 +1,8 @@
+//! petct-viewer: load, analyse and render fused PET-CT studies.
+//!
+//! Data flows one way: [`dicom`] (files to series to volumes, SUV) -> [`volume`] (geometry,
+//! voxels, units) -> analysis and rendering -> user interface.
+
+pub mod cli;
+pub mod dicom;
+pub mod volume;
