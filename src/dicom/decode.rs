@@ -15,8 +15,12 @@ use super::scan::{error_chain, open_dicom, panic_message};
 use super::series::Series;
 
 /// Decodes every slice of an assembled series into one `f32` buffer (x fastest, slices in
-/// assembly order), values rescaled to physical units.
-pub fn decode_series(series: &Series, assembly: &Assembly) -> Result<Vec<f32>, DicomError> {
+/// assembly order), values rescaled to physical units. Also returns warnings about
+/// inconsistencies that were resolved (one per file at most).
+pub fn decode_series(
+    series: &Series,
+    assembly: &Assembly,
+) -> Result<(Vec<f32>, Vec<String>), DicomError> {
     let [nx, ny, nz] = assembly.geometry.dims;
     let slice_len = nx * ny;
     let mut data = vec![0.0f32; slice_len * nz];
@@ -34,16 +38,20 @@ pub fn decode_series(series: &Series, assembly: &Assembly) -> Result<Vec<f32>, D
         }
         jobs[job_of_file[src.file]].1.push((*src, chunk));
     }
-    jobs.into_par_iter()
-        .try_for_each(|(file, targets)| decode_file_into(series, file, targets))?;
-    Ok(data)
+    let warnings: Vec<Option<String>> = jobs
+        .into_par_iter()
+        .map(|(file, targets)| decode_file_into(series, file, targets))
+        .collect::<Result<_, _>>()?;
+    let mut warnings: Vec<String> = warnings.into_iter().flatten().collect();
+    warnings.dedup();
+    Ok((data, warnings))
 }
 
 fn decode_file_into(
     series: &Series,
     file: usize,
     targets: Vec<(SliceSource, &mut [f32])>,
-) -> Result<(), DicomError> {
+) -> Result<Option<String>, DicomError> {
     let header = &series.files[file];
     let path = &header.path;
     let obj = open_dicom(path, false)?;
@@ -82,6 +90,17 @@ fn decode_file_into(
         bits_stored: decoded.bits_stored().clamp(1, 32),
         signed: decoded.pixel_representation() == PixelRepresentation::Signed,
     };
+    let warning = j2k_signedness(&obj)
+        .filter(|&j2k_signed| j2k_signed != format.signed)
+        .map(|j2k_signed| {
+            format!(
+                "{}: the JPEG 2000 codestream declares {} samples but PixelRepresentation says {}; \
+                 PixelRepresentation was followed",
+                path.display(),
+                if j2k_signed { "signed" } else { "unsigned" },
+                if format.signed { "signed" } else { "unsigned" },
+            )
+        });
     for (src, out) in targets {
         let frame = if single && header.frames.len() > 1 {
             0
@@ -102,7 +121,23 @@ fn decode_file_into(
             .convert(bytes, src.slope, src.intercept, out)
             .map_err(decode_error)?;
     }
-    Ok(())
+    Ok(warning)
+}
+
+/// Whether the first JPEG 2000 codestream in the pixel data declares signed samples
+/// (Ssiz of the first component in the SIZ marker segment); `None` if not JPEG 2000.
+fn j2k_signedness(obj: &dicom_object::DefaultDicomObject) -> Option<bool> {
+    let fragment = obj
+        .get(dicom_dictionary_std::tags::PIXEL_DATA)?
+        .fragments()?
+        .iter()
+        .find(|f| !f.is_empty())?;
+    // SOC (FF4F) immediately followed by SIZ (FF51); Ssiz sits 40 bytes after the SIZ marker.
+    let pos = fragment
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    let ssiz = *fragment.get(pos + 2 + 40)?;
+    Some(ssiz & 0x80 != 0)
 }
 
 /// How stored samples are laid out.

@@ -82,7 +82,7 @@ pub struct Study {
 /// Loads one series: assemble, decode and wrap as a volume.
 pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
     let assembly = assemble(series)?;
-    let data = decode_series(series, &assembly)?;
+    let (data, decode_warnings) = decode_series(series, &assembly)?;
     let unit = unit_of(series);
     let volume = Volume::new(assembly.geometry, data, unit).map_err(|e: VolumeError| {
         DicomError::Geometry {
@@ -91,10 +91,12 @@ pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
             files: vec![],
         }
     })?;
+    let mut warnings = assembly.warnings;
+    warnings.extend(decode_warnings);
     Ok(LoadedSeries {
         summary: summarize(series),
         volume,
-        warnings: assembly.warnings,
+        warnings,
     })
 }
 
