@@ -60,6 +60,22 @@ fn decode_file_into(
         transfer_syntax: header.transfer_syntax.clone(),
         reason,
     };
+    if let Some(samples) = native_samples(&obj) {
+        let format = native_format(&obj, &samples).map_err(decode_error)?;
+        let frame_len = (header.rows * header.columns) as usize;
+        for (src, out) in targets {
+            let start = src.frame as usize * frame_len;
+            samples
+                .convert_range(start, frame_len, &format, src.slope, src.intercept, out)
+                .map_err(|e| {
+                    decode_error(format!(
+                        "{e} (frame {}, {}x{} pixels); the file is probably truncated",
+                        src.frame, header.columns, header.rows
+                    ))
+                })?;
+        }
+        return Ok(None);
+    }
     let single = targets.len() == 1;
     let decoded = catch_unwind(AssertUnwindSafe(|| {
         if single && header.frames.len() > 1 {
@@ -140,6 +156,92 @@ fn j2k_signedness(obj: &dicom_object::DefaultDicomObject) -> Option<bool> {
     Some(ssiz & 0x80 != 0)
 }
 
+/// Native (unencapsulated) samples as the parser already holds them in memory: decoding
+/// them straight from there avoids two copies per slice, which dominates load time.
+enum NativeSamples<'a> {
+    U16(&'a [u16]),
+    I16(&'a [i16]),
+    U8(&'a [u8]),
+}
+
+fn native_samples(obj: &dicom_object::DefaultDicomObject) -> Option<NativeSamples<'_>> {
+    use dicom_core::value::{PrimitiveValue, Value};
+    match obj.get(dicom_dictionary_std::tags::PIXEL_DATA)?.value() {
+        Value::Primitive(PrimitiveValue::U16(v)) => Some(NativeSamples::U16(v)),
+        Value::Primitive(PrimitiveValue::I16(v)) => Some(NativeSamples::I16(v)),
+        Value::Primitive(PrimitiveValue::U8(v)) => Some(NativeSamples::U8(v)),
+        _ => None,
+    }
+}
+
+/// Sample layout from the header, checked against how the samples are held.
+fn native_format(
+    obj: &dicom_object::DefaultDicomObject,
+    samples: &NativeSamples<'_>,
+) -> Result<SampleFormat, String> {
+    use super::attrs::int;
+    use dicom_dictionary_std::tags;
+    let samples_per_pixel = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+    if samples_per_pixel != 1 {
+        return Err(format!(
+            "{samples_per_pixel} samples per pixel; only greyscale images are supported"
+        ));
+    }
+    let allocated = int(obj, tags::BITS_ALLOCATED).ok_or("BitsAllocated is missing")?;
+    let held = match samples {
+        NativeSamples::U8(_) => 8,
+        _ => 16,
+    };
+    if allocated != held {
+        return Err(format!(
+            "BitsAllocated {allocated} does not match the {held}-bit pixel data"
+        ));
+    }
+    let stored = int(obj, tags::BITS_STORED)
+        .unwrap_or(allocated)
+        .clamp(1, allocated);
+    Ok(SampleFormat {
+        bytes: (allocated / 8) as usize,
+        bits_stored: stored as u16,
+        signed: int(obj, tags::PIXEL_REPRESENTATION) == Some(1),
+    })
+}
+
+impl NativeSamples<'_> {
+    fn convert_range(
+        &self,
+        start: usize,
+        len: usize,
+        format: &SampleFormat,
+        slope: f64,
+        intercept: f64,
+        out: &mut [f32],
+    ) -> Result<(), String> {
+        let end = start + len;
+        let short = || "pixel data shorter than the image size".to_string();
+        match self {
+            NativeSamples::U16(v) => {
+                let v = v.get(start..end).ok_or_else(short)?;
+                format.convert_words(v.iter().map(|w| u32::from(*w)), slope, intercept, out)
+            }
+            NativeSamples::I16(v) => {
+                let v = v.get(start..end).ok_or_else(short)?;
+                format.convert_words(
+                    v.iter().map(|w| u32::from(*w as u16)),
+                    slope,
+                    intercept,
+                    out,
+                )
+            }
+            NativeSamples::U8(v) => {
+                let v = v.get(start..end).ok_or_else(short)?;
+                format.convert_words(v.iter().map(|w| u32::from(*w)), slope, intercept, out)
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How stored samples are laid out.
 #[derive(Debug, Clone, Copy)]
 struct SampleFormat {
@@ -149,6 +251,28 @@ struct SampleFormat {
 }
 
 impl SampleFormat {
+    /// Converts raw sample words to `stored * slope + intercept`, keeping only the stored
+    /// bits and sign-extending when signed.
+    fn convert_words(
+        &self,
+        words: impl Iterator<Item = u32>,
+        slope: f64,
+        intercept: f64,
+        out: &mut [f32],
+    ) {
+        let (slope, intercept) = (slope as f32, intercept as f32);
+        let unused = 32 - u32::from(self.bits_stored.clamp(1, 32));
+        if self.signed {
+            out.iter_mut().zip(words).for_each(|(o, w)| {
+                *o = (((w << unused) as i32) >> unused) as f32 * slope + intercept;
+            });
+        } else {
+            out.iter_mut().zip(words).for_each(|(o, w)| {
+                *o = ((w << unused) >> unused) as f32 * slope + intercept;
+            });
+        }
+    }
+
     /// Converts native-endian samples to `stored * slope + intercept`.
     fn convert(
         &self,
@@ -160,35 +284,24 @@ impl SampleFormat {
         if bytes.len() < out.len() * self.bytes {
             return Err("pixel data shorter than the image size".into());
         }
-        let (slope, intercept) = (slope as f32, intercept as f32);
-        let unused = 32 - u32::from(self.bits_stored);
-        // Keep only the stored bits, sign-extending when signed.
-        let raw = |word: u32| -> f32 {
-            let shifted = word << unused.min(31);
-            if unused >= 32 {
-                0.0
-            } else if self.signed {
-                ((shifted as i32) >> unused) as f32
-            } else {
-                (shifted >> unused) as f32
-            }
-        };
         match self.bytes {
-            1 => out.iter_mut().zip(bytes).for_each(|(o, b)| {
-                *o = raw(u32::from(*b)) * slope + intercept;
-            }),
-            2 => out
-                .iter_mut()
-                .zip(bytes.chunks_exact(2))
-                .for_each(|(o, b)| {
-                    *o = raw(u32::from(u16::from_ne_bytes([b[0], b[1]]))) * slope + intercept;
-                }),
-            4 => out
-                .iter_mut()
-                .zip(bytes.chunks_exact(4))
-                .for_each(|(o, b)| {
-                    *o = raw(u32::from_ne_bytes([b[0], b[1], b[2], b[3]])) * slope + intercept;
-                }),
+            1 => self.convert_words(bytes.iter().map(|b| u32::from(*b)), slope, intercept, out),
+            2 => self.convert_words(
+                bytes
+                    .chunks_exact(2)
+                    .map(|b| u32::from(u16::from_ne_bytes([b[0], b[1]]))),
+                slope,
+                intercept,
+                out,
+            ),
+            4 => self.convert_words(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+                slope,
+                intercept,
+                out,
+            ),
             n => return Err(format!("{} bits allocated is not supported", n * 8)),
         }
         Ok(())
