@@ -5,4 +5,6 @@
 
 pub mod cli;
 pub mod dicom;
+pub mod phantom;
+pub mod render;
 pub mod volume;

@@ -42,7 +42,7 @@ fn sts001_has_three_series_and_prefers_bqml_pet() {
     let Some(dir) = common::data_dir("sts_001") else {
         return;
     };
-    let scanned = scan(&[dir.clone()]);
+    let scanned = scan(std::slice::from_ref(&dir));
     assert_eq!(scanned.series.len(), 3, "{:?}", scanned.problems);
     assert!(scanned.problems.is_empty());
     let study = load(&[dir], None);
@@ -101,7 +101,7 @@ fn sts001_affines_match_first_and_last_slice_positions() {
     let Some(dir) = common::data_dir("sts_001") else {
         return;
     };
-    let study = load(&[dir.clone()], None);
+    let study = load(std::slice::from_ref(&dir), None);
     let ct = study.ct.unwrap().volume;
     let pet = study.pet.unwrap().series.volume;
     for (vol, sub) in [(&ct, "ct"), (&pet, "pet_bqml")] {
@@ -173,23 +173,24 @@ fn every_malformed_file_gives_an_error_or_warning_naming_it() {
     assert!(files.len() >= 8);
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
-        let messages: Vec<String> = match load_study(&[file.clone()], &LoadOptions::default()) {
-            Err(e) => vec![e.to_string()],
-            Ok(study) => study
-                .problems
-                .iter()
-                .map(|e| e.to_string())
-                .chain(
-                    study
-                        .notes
-                        .iter()
-                        .filter(|n| n.contains("skipped"))
-                        .cloned(),
-                )
-                .chain(study.ct.iter().flat_map(|s| s.warnings.clone()))
-                .chain(study.pet.iter().flat_map(|s| s.series.warnings.clone()))
-                .collect(),
-        };
+        let messages: Vec<String> =
+            match load_study(std::slice::from_ref(&file), &LoadOptions::default()) {
+                Err(e) => vec![e.to_string()],
+                Ok(study) => study
+                    .problems
+                    .iter()
+                    .map(|e| e.to_string())
+                    .chain(
+                        study
+                            .notes
+                            .iter()
+                            .filter(|n| n.contains("skipped"))
+                            .cloned(),
+                    )
+                    .chain(study.ct.iter().flat_map(|s| s.warnings.clone()))
+                    .chain(study.pet.iter().flat_map(|s| s.series.warnings.clone()))
+                    .collect(),
+            };
         assert!(
             messages.iter().any(|m| m.contains(&name)),
             "{name}: no error or warning naming the file: {messages:?}"

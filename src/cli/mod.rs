@@ -1,7 +1,9 @@
 //! Command-line interface: clap subcommands wiring the library together.
 
 mod info;
-// PHANTOM-PENDING mod phantom;
+mod phantom;
+mod render;
+pub mod study;
 
 use std::path::PathBuf;
 
@@ -23,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// List the series of a study: geometry, units, value range, SUV factor.
     Info(info::InfoArgs),
+    /// Write a built-in phantom (NEMA IEC body or anthropomorphic torso) as DICOM.
+    Phantom(phantom::PhantomArgs),
+    /// Render a key frame or a turntable headless (no PATH: the built-in torso phantom).
+    Render(Box<render::RenderArgs>),
 }
 
 /// Series choice and SUV corrections shared by the commands that load studies.
@@ -73,6 +79,8 @@ fn parse_dt(s: &str) -> Result<Instant, String> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Info(args)) => info::run(&args),
+        Some(Command::Phantom(args)) => phantom::run(&args),
+        Some(Command::Render(args)) => render::run(&args),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

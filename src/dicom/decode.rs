@@ -14,6 +14,9 @@ use super::error::DicomError;
 use super::scan::{error_chain, open_dicom, panic_message};
 use super::series::Series;
 
+/// Slices of one file and where their values go.
+type FileJob<'a> = (usize, Vec<(SliceSource, &'a mut [f32])>);
+
 /// Decodes every slice of an assembled series into one `f32` buffer (x fastest, slices in
 /// assembly order), values rescaled to physical units. Also returns warnings about
 /// inconsistencies that were resolved (one per file at most).
@@ -26,7 +29,7 @@ pub fn decode_series(
     let mut data = vec![0.0f32; slice_len * nz];
     // Group slices by file so a multi-frame file is opened and decoded once.
     let mut chunks: Vec<Option<&mut [f32]>> = data.chunks_mut(slice_len).map(Some).collect();
-    let mut jobs: Vec<(usize, Vec<(SliceSource, &mut [f32])>)> = Vec::new();
+    let mut jobs: Vec<FileJob<'_>> = Vec::new();
     let mut job_of_file = vec![usize::MAX; series.files.len()];
     for (k, src) in assembly.slices.iter().enumerate() {
         let Some(chunk) = chunks[k].take() else {

@@ -1,0 +1,149 @@
+//! Render benchmark: median milliseconds per frame of a rotating 3D view, per mode, image
+//! size and with empty-space skipping on and off. Runs unchanged on a real GPU.
+//!
+//! ```text
+//! cargo run --release --example render_bench -- [--sizes 512,1024] [--frames 36]
+//!     [--modes fused,pet-mip,ct-mip,ct-dvr] [--step-mm 0.49] [--pet-step-mm 2.0]
+//!     [--ess on,off] [STUDY_PATH ...]
+//! ```
+//! Without a path it renders the built-in torso phantom. Give the folder written by
+//! `../shared/bench/vtk_peer.py --write-dicom DIR --modes none` to render the very volumes
+//! VTK's peer benchmark renders. Each timed frame turns the camera 10 degrees (36 frames
+//! = one rotation) after 3 warm-up frames; a frame is submitted and waited for.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use petct::cli::study::load_view_study;
+use petct::cli::StudyArgs;
+use petct::render::camera::OrbitCamera;
+use petct::render::context::GpuContext;
+use petct::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
+use petct::render::renderer::Renderer;
+use petct::render::scene::FusedScene;
+use petct::render::settings::{RenderMode, RenderSettings};
+use petct::render::transfer::CtPreset;
+
+struct Options {
+    sizes: Vec<u32>,
+    frames: usize,
+    modes: Vec<RenderMode>,
+    step_mm: f32,
+    pet_step_mm: f32,
+    ess: Vec<bool>,
+    paths: Vec<PathBuf>,
+}
+
+fn parse() -> anyhow::Result<Options> {
+    let mut o = Options {
+        sizes: vec![512, 1024],
+        frames: 36,
+        modes: RenderMode::ALL.to_vec(),
+        step_mm: 0.49,
+        pet_step_mm: 2.0,
+        ess: vec![true, false],
+        paths: vec![],
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
+        match a.as_str() {
+            "--sizes" => {
+                o.sizes = value()?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "--frames" => o.frames = value()?.parse()?,
+            "--step-mm" => o.step_mm = value()?.parse()?,
+            "--pet-step-mm" => o.pet_step_mm = value()?.parse()?,
+            "--ess" => o.ess = value()?.split(',').map(|s| s == "on").collect(),
+            "--modes" => {
+                let v = value()?;
+                o.modes = RenderMode::ALL
+                    .into_iter()
+                    .filter(|m| v.split(',').any(|n| n == m.name()))
+                    .collect();
+            }
+            _ => o.paths.push(PathBuf::from(a)),
+        }
+    }
+    Ok(o)
+}
+
+fn main() -> anyhow::Result<()> {
+    let o = parse()?;
+    let t0 = Instant::now();
+    let study = load_view_study(&o.paths, &StudyArgs::default())?;
+    eprintln!("study loaded in {:.2} s", t0.elapsed().as_secs_f64());
+    let ctx = GpuContext::new_headless()?;
+    let adapter = ctx.adapter_description();
+    let mut scene = FusedScene::new(
+        &ctx.device,
+        &ctx.queue,
+        study.ct.as_ref(),
+        study.pet.as_ref(),
+        study.pet_display_factor as f32,
+    );
+    let describe = |v: &Option<petct::volume::Volume>| {
+        v.as_ref()
+            .map(|v| format!("{:?} @ {:?} mm", v.dims(), v.geometry.spacing))
+            .unwrap_or_else(|| "none".into())
+    };
+    eprintln!(
+        "CT {}, PET {}, adapter {adapter}",
+        describe(&study.ct),
+        describe(&study.pet)
+    );
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let (lo, hi) = scene.display_bounds();
+    for &size in &o.sizes {
+        let target = OffscreenTarget::new(&ctx.device, size, size)?;
+        for &mode in &o.modes {
+            for &ess in &o.ess {
+                let mut settings = if mode == RenderMode::PetMip {
+                    RenderSettings::pet_mip()
+                } else {
+                    RenderSettings {
+                        mode,
+                        ..RenderSettings::default()
+                    }
+                };
+                settings.pet_window = study.default_pet_window(mode);
+                settings.step_mm = if mode == RenderMode::PetMip {
+                    o.pet_step_mm
+                } else {
+                    o.step_mm
+                };
+                settings.empty_space_skipping = ess;
+                if mode == RenderMode::CtDvr {
+                    settings.ct_preset = CtPreset::Bone;
+                }
+                let mut cam = OrbitCamera::framing(lo, hi);
+                let mut times = Vec::with_capacity(o.frames);
+                for frame in 0..o.frames + 3 {
+                    cam.azimuth_deg = 10.0 * frame as f32;
+                    let start = Instant::now();
+                    renderer.render_3d(&ctx, &mut scene, &settings, &cam, &target.view, size, size);
+                    ctx.device.poll(wgpu::PollType::wait_indefinitely())?;
+                    if frame >= 3 {
+                        times.push(start.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+                times.sort_by(f64::total_cmp);
+                let median = times[times.len() / 2];
+                println!(
+                    "{{\"mode\": \"{}\", \"size\": {size}, \"ess\": {ess}, \"step_mm\": {}, \"frames\": {}, \"median_ms\": {median:.1}, \"min_ms\": {:.1}, \"adapter\": \"{adapter}\"}}",
+                    mode.name(),
+                    settings.step_mm,
+                    o.frames,
+                    times[0]
+                );
+            }
+        }
+    }
+    Ok(())
+}

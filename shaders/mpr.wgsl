@@ -1,0 +1,84 @@
+// Fused MPR slices (owned by src/render/mpr.rs): CT in grey with window/level, PET through
+// a colormap on top with a linear fusion weight, and a crosshair.
+
+// Keep in sync with `MprUniforms` in src/render/mpr.rs.
+struct Uniforms {
+    ct_patient_to_tex: mat4x4<f32>,
+    pet_patient_to_tex: mat4x4<f32>,
+    origin: vec4<f32>,      // patient position of pixel (0, 0)'s corner
+    axis_u: vec4<f32>,      // patient mm per pixel to the right
+    axis_v: vec4<f32>,      // patient mm per pixel downwards
+    ct: vec4<f32>,          // window low, window high, HU per texel unit, present (0/1)
+    pet: vec4<f32>,         // window low, window high, display units per texel unit, present
+    params: vec4<f32>,      // fusion opacity, crosshair on (0/1), nearest sampling (0/1)
+    crosshair: vec4<f32>,   // cursor pixel x, y
+    crosshair_colour: vec4<f32>,
+};
+
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var ct_tex: texture_3d<f32>;
+@group(0) @binding(2) var pet_tex: texture_3d<f32>;
+@group(0) @binding(3) var lin: sampler;
+@group(0) @binding(4) var nearest: sampler;
+@group(0) @binding(5) var<storage, read> colormap: array<vec4<f32>>;
+
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+    let x = f32(i32(i & 1u) * 4 - 1);
+    let y = f32(i32(i >> 1u) * 4 - 1);
+    return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+fn colormap_lookup(t: f32) -> vec3<f32> {
+    let n = arrayLength(&colormap);
+    let x = clamp(t, 0.0, 1.0) * f32(n - 1u);
+    let i0 = min(u32(floor(x)), n - 1u);
+    let i1 = min(i0 + 1u, n - 1u);
+    return mix(colormap[i0], colormap[i1], x - f32(i0)).rgb;
+}
+
+fn inside_unit(p: vec3<f32>) -> bool {
+    return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
+}
+
+fn sample(t: texture_3d<f32>, c: vec3<f32>) -> f32 {
+    if (u.params.z > 0.5) {
+        return textureSampleLevel(t, nearest, c, 0.0).r;
+    }
+    return textureSampleLevel(t, lin, c, 0.0).r;
+}
+
+@fragment
+fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+    let p = u.origin.xyz + u.axis_u.xyz * frag.x + u.axis_v.xyz * frag.y;
+    var rgb = vec3<f32>(0.0);
+    if (u.ct.w > 0.5) {
+        let tc = (u.ct_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+        if (inside_unit(tc)) {
+            let hu = sample(ct_tex, tc) * u.ct.z;
+            rgb = vec3<f32>(clamp((hu - u.ct.x) / (u.ct.y - u.ct.x), 0.0, 1.0));
+        }
+    }
+    if (u.pet.w > 0.5) {
+        let pc = (u.pet_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+        if (inside_unit(pc)) {
+            let v = sample(pet_tex, pc) * u.pet.z;
+            if (u.ct.w < 0.5) {
+                // PET alone: the whole window through the colormap.
+                rgb = colormap_lookup((v - u.pet.x) / (u.pet.y - u.pet.x));
+            } else if (v > u.pet.x) {
+                let s = clamp((v - u.pet.x) / (u.pet.y - u.pet.x), 0.0, 1.0);
+                rgb = mix(rgb, colormap_lookup(s), u.params.x);
+            }
+        }
+    }
+    if (u.params.y > 0.5) {
+        let dx = abs(frag.x - u.crosshair.x);
+        let dy = abs(frag.y - u.crosshair.y);
+        // Lines with a gap around the cursor so the point itself stays visible.
+        if ((dx < 0.5 && dy > 6.0) || (dy < 0.5 && dx > 6.0)) {
+            rgb = mix(rgb, u.crosshair_colour.rgb, u.crosshair_colour.a);
+        }
+    }
+    return vec4<f32>(rgb, 1.0);
+}

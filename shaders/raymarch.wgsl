@@ -1,0 +1,326 @@
+// Ray marching of the CT and PET volumes in patient space (owned by src/render/raymarch.rs).
+//
+// Rays run through the union of both volumes' boxes, clipped by the crop box and the clip
+// plane. Samples lie on a fixed lattice t = t_enter + (k + jitter) * step, so empty-space
+// skipping only removes samples that contribute nothing and never changes the image.
+// src/render/cpu_reference.rs implements the same maths on the CPU; keep them in step.
+
+// Keep in sync with `RaymarchUniforms` in src/render/raymarch.rs.
+struct Uniforms {
+    inv_view_proj: mat4x4<f32>,
+    ct_patient_to_tex: mat4x4<f32>,
+    pet_patient_to_tex: mat4x4<f32>,
+    crop_min: vec4<f32>,
+    crop_max: vec4<f32>,
+    clip_plane: vec4<f32>,   // normal.xyz, d: keep dot(normal, p) <= d
+    ct_dims: vec4<f32>,      // texels xyz, w: HU per texel unit
+    pet_dims: vec4<f32>,     // texels xyz, w: display units (SUV) per texel unit
+    ct_bricks: vec4<f32>,    // brick grid xyz, w: brick edge in texels
+    pet_bricks: vec4<f32>,
+    window: vec4<f32>,       // CT lo, CT hi (MIP grey), PET lo, PET hi (display units)
+    params: vec4<f32>,       // step mm, fusion opacity, PET opacity per mm, jitter (0 or 1)
+    background: vec4<f32>,
+    viewport: vec4<f32>,     // width, height
+    flags: vec4<u32>,        // mode, feature bits, jitter seed, max steps
+};
+
+const MODE_FUSED: u32 = 0u;
+const MODE_PET_MIP: u32 = 1u;
+const MODE_CT_MIP: u32 = 2u;
+const MODE_CT_DVR: u32 = 3u;
+
+const HAS_CT: u32 = 1u;
+const HAS_PET: u32 = 2u;
+const SKIP_EMPTY: u32 = 4u;
+const SHADING: u32 = 8u;
+const CROP: u32 = 16u;
+const CLIP: u32 = 32u;
+
+const TF_HU_MIN: f32 = -1024.0;
+const TF_HU_MAX: f32 = 3071.0;
+const TF_REFERENCE_STEP_MM: f32 = 1.0;
+const FAR: f32 = 1.0e30;
+
+@group(0) @binding(0) var<uniform> u: Uniforms;
+@group(0) @binding(1) var ct_tex: texture_3d<f32>;
+@group(0) @binding(2) var pet_tex: texture_3d<f32>;
+@group(0) @binding(3) var lin: sampler;
+@group(0) @binding(4) var ct_occupancy: texture_3d<u32>;
+@group(0) @binding(5) var pet_occupancy: texture_3d<u32>;
+@group(0) @binding(6) var ct_brick_range: texture_3d<f32>;
+@group(0) @binding(7) var pet_brick_range: texture_3d<f32>;
+@group(0) @binding(8) var<storage, read> transfer: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> colormap: array<vec4<f32>>;
+
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+    // One triangle covering the screen.
+    let x = f32(i32(i & 1u) * 4 - 1);
+    let y = f32(i32(i >> 1u) * 4 - 1);
+    return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+fn pcg(v: u32) -> u32 {
+    let state = v * 747796405u + 2891336453u;
+    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+fn jitter_at(px: vec2<u32>) -> f32 {
+    if (u.params.w == 0.0) {
+        return 0.5;
+    }
+    let h = pcg(px.x + pcg(px.y + pcg(u.flags.z)));
+    return f32(h >> 8u) / 16777216.0;
+}
+
+fn safe_inverse(d: vec3<f32>) -> vec3<f32> {
+    let tiny = vec3<f32>(1.0e-20);
+    let s = select(vec3<f32>(1.0), sign(d), d != vec3<f32>(0.0));
+    return 1.0 / (s * max(abs(d), tiny));
+}
+
+// Ray parameter range inside the box [lo, hi] given in the space where the ray is (o, d).
+fn slab(o: vec3<f32>, d: vec3<f32>, lo: vec3<f32>, hi: vec3<f32>) -> vec2<f32> {
+    let inv = safe_inverse(d);
+    let t0 = (lo - o) * inv;
+    let t1 = (hi - o) * inv;
+    let tmin = min(t0, t1);
+    let tmax = max(t0, t1);
+    return vec2<f32>(max(max(tmin.x, tmin.y), tmin.z), min(min(tmax.x, tmax.y), tmax.z));
+}
+
+fn volume_range(m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>) -> vec2<f32> {
+    let ot = (m * vec4<f32>(o, 1.0)).xyz;
+    let dt = (m * vec4<f32>(d, 0.0)).xyz;
+    return slab(ot, dt, vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+fn inside_unit(p: vec3<f32>) -> bool {
+    return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
+}
+
+fn tf_lookup(hu: f32) -> vec4<f32> {
+    let n = arrayLength(&transfer);
+    let x = clamp((hu - TF_HU_MIN) / (TF_HU_MAX - TF_HU_MIN), 0.0, 1.0) * f32(n - 1u);
+    let i0 = min(u32(floor(x)), n - 1u);
+    let i1 = min(i0 + 1u, n - 1u);
+    return mix(transfer[i0], transfer[i1], x - f32(i0));
+}
+
+fn colormap_lookup(t: f32) -> vec3<f32> {
+    let n = arrayLength(&colormap);
+    let x = clamp(t, 0.0, 1.0) * f32(n - 1u);
+    let i0 = min(u32(floor(x)), n - 1u);
+    let i1 = min(i0 + 1u, n - 1u);
+    return mix(colormap[i0], colormap[i1], x - f32(i0)).rgb;
+}
+
+fn corrected_alpha(a_ref: f32, step: f32) -> f32 {
+    return 1.0 - pow(1.0 - clamp(a_ref, 0.0, 0.999), step / TF_REFERENCE_STEP_MM);
+}
+
+fn ct_value(tc: vec3<f32>) -> f32 {
+    return textureSampleLevel(ct_tex, lin, tc, 0.0).r * u.ct_dims.w;
+}
+
+fn pet_value(pc: vec3<f32>) -> f32 {
+    return textureSampleLevel(pet_tex, lin, pc, 0.0).r * u.pet_dims.w;
+}
+
+// Patient-space gradient of HU by central differences of one texel.
+fn ct_gradient(tc: vec3<f32>) -> vec3<f32> {
+    let h = 1.0 / u.ct_dims.xyz;
+    let gx = ct_value(tc + vec3<f32>(h.x, 0.0, 0.0)) - ct_value(tc - vec3<f32>(h.x, 0.0, 0.0));
+    let gy = ct_value(tc + vec3<f32>(0.0, h.y, 0.0)) - ct_value(tc - vec3<f32>(0.0, h.y, 0.0));
+    let gz = ct_value(tc + vec3<f32>(0.0, 0.0, h.z)) - ct_value(tc - vec3<f32>(0.0, 0.0, h.z));
+    let g_tex = vec3<f32>(gx, gy, gz) / (2.0 * h);
+    let m = u.ct_patient_to_tex;
+    let a = mat3x3<f32>(m[0].xyz, m[1].xyz, m[2].xyz);
+    return transpose(a) * g_tex;
+}
+
+fn shade(rgb: vec3<f32>, tc: vec3<f32>, view_dir: vec3<f32>) -> vec3<f32> {
+    let g = ct_gradient(tc);
+    let len = length(g);
+    let n = g / max(len, 1.0e-6);
+    // Headlight: light comes from the eye; two-sided diffuse.
+    let l = -view_dir;
+    let diffuse = abs(dot(n, l));
+    let specular = pow(diffuse, 24.0);
+    let lit = rgb * (0.35 + 0.65 * diffuse) + vec3<f32>(0.25 * specular);
+    // Homogeneous regions have no meaningful normal: fade shading in with the gradient.
+    let w = smoothstep(5.0, 50.0, len);
+    return mix(rgb, lit, w);
+}
+
+// Next ray parameter at which the occupancy of a volume may change.
+fn next_event(m: mat4x4<f32>, dims: vec3<f32>, bsize: f32, o: vec3<f32>, d: vec3<f32>,
+              p_tex: vec3<f32>, range: vec2<f32>, t: f32) -> f32 {
+    if (t < range.x) {
+        return range.x;
+    }
+    if (t > range.y) {
+        return FAR;
+    }
+    let ot = (m * vec4<f32>(o, 1.0)).xyz;
+    let dt = (m * vec4<f32>(d, 0.0)).xyz;
+    let b = floor(p_tex * dims / bsize);
+    let lo = b * bsize / dims;
+    let hi = (b + vec3<f32>(1.0)) * bsize / dims;
+    return slab(ot, dt, lo, hi).y;
+}
+
+fn brick_of(p_tex: vec3<f32>, dims: vec3<f32>, bricks: vec4<f32>) -> vec3<i32> {
+    let b = floor(p_tex * dims / bricks.w);
+    return vec3<i32>(clamp(b, vec3<f32>(0.0), bricks.xyz - vec3<f32>(1.0)));
+}
+
+@fragment
+fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+    let mode = u.flags.x;
+    let bits = u.flags.y;
+    let has_ct = (bits & HAS_CT) != 0u;
+    let has_pet = (bits & HAS_PET) != 0u;
+    let ndc = vec2<f32>(frag.x / u.viewport.x * 2.0 - 1.0, 1.0 - frag.y / u.viewport.y * 2.0);
+    let near = u.inv_view_proj * vec4<f32>(ndc, 0.0, 1.0);
+    let far = u.inv_view_proj * vec4<f32>(ndc, 1.0, 1.0);
+    let o = near.xyz / near.w;
+    let d = normalize(far.xyz / far.w - o);
+
+    let use_ct = has_ct && mode != MODE_PET_MIP;
+    let use_pet = has_pet && (mode == MODE_FUSED || mode == MODE_PET_MIP);
+    var ct_range = vec2<f32>(FAR, -FAR);
+    var pet_range = vec2<f32>(FAR, -FAR);
+    if (use_ct) {
+        ct_range = volume_range(u.ct_patient_to_tex, o, d);
+    }
+    if (use_pet) {
+        pet_range = volume_range(u.pet_patient_to_tex, o, d);
+    }
+    var t_enter = FAR;
+    var t_exit = -FAR;
+    if (ct_range.x <= ct_range.y) {
+        t_enter = min(t_enter, ct_range.x);
+        t_exit = max(t_exit, ct_range.y);
+    }
+    if (pet_range.x <= pet_range.y) {
+        t_enter = min(t_enter, pet_range.x);
+        t_exit = max(t_exit, pet_range.y);
+    }
+    if ((bits & CROP) != 0u) {
+        let c = slab(o, d, u.crop_min.xyz, u.crop_max.xyz);
+        t_enter = max(t_enter, c.x);
+        t_exit = min(t_exit, c.y);
+    }
+    if ((bits & CLIP) != 0u) {
+        let nd = dot(u.clip_plane.xyz, d);
+        let limit = u.clip_plane.w - dot(u.clip_plane.xyz, o);
+        if (nd > 0.0) {
+            t_exit = min(t_exit, limit / nd);
+        } else if (nd < 0.0) {
+            t_enter = max(t_enter, limit / nd);
+        } else if (limit < 0.0) {
+            t_exit = -FAR;
+        }
+    }
+    t_enter = max(t_enter, 0.0);
+
+    let step = u.params.x;
+    let jitter = jitter_at(vec2<u32>(frag.xy));
+    let skip = (bits & SKIP_EMPTY) != 0u;
+    let is_mip = mode == MODE_PET_MIP || mode == MODE_CT_MIP;
+    var colour = vec3<f32>(0.0);
+    var alpha = 0.0;
+    var max_value = -FAR;
+    var k = 0;
+    var checked_until = -FAR;
+    for (var i = 0u; i < u.flags.w; i = i + 1u) {
+        let t = t_enter + (f32(k) + jitter) * step;
+        if (t > t_exit) {
+            break;
+        }
+        let p = o + d * t;
+        let tc = (u.ct_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+        let pc = (u.pet_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+        let in_ct = use_ct && inside_unit(tc);
+        let in_pet = use_pet && inside_unit(pc);
+        if (skip && t >= checked_until) {
+            var empty = true;
+            if (is_mip) {
+                if (in_ct && mode == MODE_CT_MIP) {
+                    let r = textureLoad(ct_brick_range, brick_of(tc, u.ct_dims.xyz, u.ct_bricks), 0).g;
+                    empty = r * u.ct_dims.w <= max_value;
+                }
+                if (in_pet && mode == MODE_PET_MIP) {
+                    let r = textureLoad(pet_brick_range, brick_of(pc, u.pet_dims.xyz, u.pet_bricks), 0).g;
+                    empty = r * u.pet_dims.w <= max_value;
+                }
+            } else {
+                let ct_full = in_ct && textureLoad(ct_occupancy, brick_of(tc, u.ct_dims.xyz, u.ct_bricks), 0).r != 0u;
+                let pet_full = in_pet && textureLoad(pet_occupancy, brick_of(pc, u.pet_dims.xyz, u.pet_bricks), 0).r != 0u;
+                empty = !(ct_full || pet_full);
+            }
+            var next = FAR;
+            if (use_ct) {
+                next = min(next, next_event(u.ct_patient_to_tex, u.ct_dims.xyz, u.ct_bricks.w, o, d, tc, ct_range, t));
+            }
+            if (use_pet) {
+                next = min(next, next_event(u.pet_patient_to_tex, u.pet_dims.xyz, u.pet_bricks.w, o, d, pc, pet_range, t));
+            }
+            if (empty) {
+                let k_next = i32(ceil((min(next, t_exit + step) - t_enter) / step - jitter));
+                k = max(k + 1, k_next);
+                continue;
+            }
+            checked_until = next;
+        }
+        if (mode == MODE_PET_MIP) {
+            if (in_pet) {
+                max_value = max(max_value, pet_value(pc));
+            }
+        } else if (mode == MODE_CT_MIP) {
+            if (in_ct) {
+                max_value = max(max_value, ct_value(tc));
+            }
+        } else {
+            var rgb = vec3<f32>(0.0);
+            var a_ref = 0.0;
+            if (in_ct) {
+                let tf = tf_lookup(ct_value(tc));
+                a_ref = tf.a;
+                rgb = tf.rgb;
+                if (a_ref > 0.0 && (bits & SHADING) != 0u) {
+                    rgb = shade(rgb, tc, d);
+                }
+            }
+            if (in_pet && mode == MODE_FUSED) {
+                let suv = pet_value(pc);
+                if (suv > u.window.z) {
+                    let s = clamp((suv - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
+                    let w = u.params.y;
+                    rgb = mix(rgb, colormap_lookup(s), w);
+                    a_ref = mix(a_ref, u.params.z * (0.25 + 0.75 * s), w);
+                }
+            }
+            if (a_ref > 0.0) {
+                let a = corrected_alpha(a_ref, step);
+                colour = colour + (1.0 - alpha) * a * rgb;
+                alpha = alpha + (1.0 - alpha) * a;
+                if (alpha > 0.99) {
+                    break;
+                }
+            }
+        }
+        k = k + 1;
+    }
+    if (mode == MODE_PET_MIP) {
+        let s = clamp((max(max_value, 0.0) - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
+        return vec4<f32>(colormap_lookup(s), 1.0);
+    }
+    if (mode == MODE_CT_MIP) {
+        let s = clamp((max_value - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);
+        return vec4<f32>(vec3<f32>(s), 1.0);
+    }
+    return vec4<f32>(colour + (1.0 - alpha) * u.background.rgb, 1.0);
+}

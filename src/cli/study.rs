@@ -1,0 +1,126 @@
+//! Loading what the viewer and the render command show: a DICOM study, or the built-in
+//! torso phantom when no path is given.
+
+use std::path::PathBuf;
+
+use glam::Vec3;
+
+use super::StudyArgs;
+use crate::dicom::{load_study, PatientInfo};
+use crate::phantom::{generate, PhantomKind};
+use crate::render::settings::RenderMode;
+use crate::volume::Volume;
+
+/// CT and PET ready for display, free of DICOM types.
+pub struct ViewStudy {
+    pub ct: Option<Volume>,
+    pub pet: Option<Volume>,
+    /// Multiplier from PET values to display units (SUVbw factor, or 1).
+    pub pet_display_factor: f64,
+    /// "SUV" or the PET's own units when SUV is unavailable.
+    pub pet_units_label: String,
+    pub suv_available: bool,
+    pub patient: PatientInfo,
+    /// Series choices, SUV notes and load problems, for the user.
+    pub notes: Vec<String>,
+}
+
+/// Loads a study from paths, or the torso phantom when `paths` is empty.
+pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<ViewStudy> {
+    if paths.is_empty() {
+        let phantom = generate(PhantomKind::Torso);
+        return Ok(ViewStudy {
+            pet_display_factor: phantom.acquisition.suv_factor(),
+            ct: Some(phantom.ct),
+            pet: Some(phantom.pet),
+            pet_units_label: "SUV".into(),
+            suv_available: true,
+            patient: PatientInfo {
+                name: Some("PHANTOM^TORSO".into()),
+                id: Some("PHANTOM".into()),
+                ..Default::default()
+            },
+            notes: vec!["built-in torso phantom".into()],
+        });
+    }
+    let paths = super::existing_paths(paths)?;
+    let study = load_study(&paths, &args.load_options())?;
+    let mut notes = study.notes.clone();
+    notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
+    let (pet, factor, label, suv) = match study.pet {
+        Some(pet) => {
+            let reason = pet.calibration.unavailable_reason();
+            let units = pet.series.volume.unit.label().to_string();
+            match (pet.suv_factor(), reason) {
+                (Some(f), _) => (Some(pet.series.volume), f, "SUV".to_string(), true),
+                (None, reason) => {
+                    notes.push(format!(
+                        "SUV unavailable: {}; PET shown in {units}",
+                        reason.unwrap_or_default()
+                    ));
+                    (Some(pet.series.volume), 1.0, units, false)
+                }
+            }
+        }
+        None => (None, 1.0, "SUV".to_string(), false),
+    };
+    Ok(ViewStudy {
+        ct: study.ct.map(|c| c.volume),
+        pet,
+        pet_display_factor: factor,
+        pet_units_label: label,
+        suv_available: suv,
+        patient: study.patient,
+        notes,
+    })
+}
+
+impl ViewStudy {
+    /// A sensible PET window for a mode: SUV 2.5-10 in fusion and 0-10 for MIPs when SUV is
+    /// known, otherwise fractions of the PET's maximum.
+    pub fn default_pet_window(&self, mode: RenderMode) -> [f32; 2] {
+        if self.suv_available {
+            return match mode {
+                RenderMode::PetMip => [0.0, 10.0],
+                _ => [2.5, 10.0],
+            };
+        }
+        let max = self
+            .pet
+            .as_ref()
+            .map(|p| p.stats().max * self.pet_display_factor)
+            .unwrap_or(1.0)
+            .max(1e-6) as f32;
+        match mode {
+            RenderMode::PetMip => [0.0, 0.5 * max],
+            _ => [0.2 * max, 0.8 * max],
+        }
+    }
+
+    /// The hottest PET voxel's position, else the CT's centre.
+    pub fn default_cursor(&self) -> Vec3 {
+        if let Some(pet) = &self.pet {
+            if let Some((i, _)) = pet
+                .data
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+            {
+                let d = pet.dims();
+                let v = glam::DVec3::new(
+                    (i % d[0]) as f64,
+                    ((i / d[0]) % d[1]) as f64,
+                    (i / (d[0] * d[1])) as f64,
+                );
+                return pet.geometry.voxel_to_patient(v).as_vec3();
+            }
+        }
+        self.ct
+            .as_ref()
+            .map(|ct| {
+                let (lo, hi) = ct.geometry.patient_bounds();
+                ((lo + hi) * 0.5).as_vec3()
+            })
+            .unwrap_or(Vec3::ZERO)
+    }
+}

@@ -1,0 +1,449 @@
+//! Fused multiplanar reconstruction (shader: shaders/mpr.wgsl): axial, coronal and sagittal
+//! slices through any patient point, in radiological display conventions.
+//!
+//! - Axial: seen from the feet: patient's left on screen right, anterior at the top.
+//! - Coronal: seen from the front: patient's left on screen right, head at the top.
+//! - Sagittal: seen from the patient's left: anterior on screen left, head at the top.
+
+use bytemuck::{Pod, Zeroable};
+use glam::{DVec3, Vec2, Vec3};
+
+use super::gpu_volume::rgba_buffer;
+use super::raymarch::colormap_entries;
+use super::scene::FusedScene;
+use super::settings::RenderSettings;
+
+/// WGSL source of the MPR pipeline.
+pub const SHADER: &str = include_str!("../../shaders/mpr.wgsl");
+
+/// Slice orientations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum MprOrientation {
+    Axial,
+    Coronal,
+    Sagittal,
+}
+
+impl MprOrientation {
+    /// All orientations.
+    pub const ALL: [MprOrientation; 3] = [Self::Axial, Self::Coronal, Self::Sagittal];
+
+    /// (screen right, screen down, slice normal) in patient space.
+    pub fn axes(self) -> (Vec3, Vec3, Vec3) {
+        match self {
+            Self::Axial => (Vec3::X, Vec3::Y, Vec3::Z),
+            Self::Coronal => (Vec3::X, -Vec3::Z, Vec3::Y),
+            Self::Sagittal => (Vec3::Y, -Vec3::Z, Vec3::X),
+        }
+    }
+
+    /// Orientation letters at (left, right, top, bottom) edges.
+    pub fn edge_letters(self) -> [&'static str; 4] {
+        match self {
+            Self::Axial => ["R", "L", "A", "P"],
+            Self::Coronal => ["R", "L", "S", "I"],
+            Self::Sagittal => ["A", "P", "S", "I"],
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Axial => "axial",
+            Self::Coronal => "coronal",
+            Self::Sagittal => "sagittal",
+        }
+    }
+}
+
+/// What an MPR pane shows: a plane through the cursor, zoom and pan.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MprView {
+    pub orientation: MprOrientation,
+    /// The shared cursor (patient mm); the slice passes through it.
+    pub cursor: Vec3,
+    /// 1 fits the study in the pane.
+    pub zoom: f32,
+    /// Pan in mm (screen right, screen down).
+    pub pan: Vec2,
+    /// Nearest-neighbour sampling instead of linear.
+    pub nearest: bool,
+    pub crosshair: bool,
+}
+
+/// A plane laid over the pixels of a pane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MprPlane {
+    /// Patient position of pixel (0, 0)'s top-left corner.
+    pub origin: Vec3,
+    /// Patient mm per pixel to the right.
+    pub u: Vec3,
+    /// Patient mm per pixel downwards.
+    pub v: Vec3,
+}
+
+impl MprPlane {
+    /// Patient position at a pixel coordinate (pixel centres at +0.5).
+    pub fn patient_at(&self, x: f32, y: f32) -> Vec3 {
+        self.origin + self.u * x + self.v * y
+    }
+
+    /// Pixel coordinate of a patient position projected onto the plane.
+    pub fn pixel_of(&self, p: Vec3) -> Vec2 {
+        let d = p - self.origin;
+        Vec2::new(
+            d.dot(self.u) / self.u.length_squared(),
+            d.dot(self.v) / self.v.length_squared(),
+        )
+    }
+}
+
+impl MprView {
+    /// A view through a point.
+    pub fn new(orientation: MprOrientation, cursor: Vec3) -> Self {
+        Self {
+            orientation,
+            cursor,
+            zoom: 1.0,
+            pan: Vec2::ZERO,
+            nearest: false,
+            crosshair: true,
+        }
+    }
+
+    /// Lays the plane over a `width` x `height` pane so that the study's patient bounds fit
+    /// with square pixels (equal mm per pixel both ways).
+    pub fn plane(&self, bounds: (Vec3, Vec3), width: u32, height: u32) -> MprPlane {
+        let (right, down, normal) = self.orientation.axes();
+        let (lo, hi) = bounds;
+        let extent = hi - lo;
+        let centre = (lo + hi) * 0.5;
+        let (ext_u, ext_v) = (extent.dot(right).abs(), extent.dot(down).abs());
+        let mm =
+            (ext_u / width.max(1) as f32).max(ext_v / height.max(1) as f32) / self.zoom.max(0.01);
+        // In-plane centre of the study, on the slice through the cursor.
+        let along = |a: Vec3| a * centre.dot(a);
+        let view_centre = along(right)
+            + along(down)
+            + normal * self.cursor.dot(normal)
+            + right * self.pan.x
+            + down * self.pan.y;
+        let (u, v) = (right * mm, down * mm);
+        MprPlane {
+            origin: view_centre - u * (width as f32 / 2.0) - v * (height as f32 / 2.0),
+            u,
+            v,
+        }
+    }
+}
+
+/// Uniforms of the MPR shader. Keep in sync with `Uniforms` in shaders/mpr.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct MprUniforms {
+    pub ct_patient_to_tex: [[f32; 4]; 4],
+    pub pet_patient_to_tex: [[f32; 4]; 4],
+    pub origin: [f32; 4],
+    pub axis_u: [f32; 4],
+    pub axis_v: [f32; 4],
+    pub ct: [f32; 4],
+    pub pet: [f32; 4],
+    pub params: [f32; 4],
+    pub crosshair: [f32; 4],
+    pub crosshair_colour: [f32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<MprUniforms>() == 2 * 64 + 8 * 16);
+
+impl MprUniforms {
+    /// Uniforms for a pane.
+    pub fn new(
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        view: &MprView,
+        width: u32,
+        height: u32,
+    ) -> Self {
+        let plane = view.plane(scene.display_bounds(), width, height);
+        let ct = scene.ct_or_placeholder();
+        let pet = scene.pet_or_placeholder();
+        let (ct_lo, ct_hi) = settings.ct_window.bounds();
+        let [pet_lo, pet_hi] = settings.pet_window;
+        let cursor_px = plane.pixel_of(view.cursor);
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        Self {
+            ct_patient_to_tex: ct.prepared.patient_to_tex.to_cols_array_2d(),
+            pet_patient_to_tex: pet.prepared.patient_to_tex.to_cols_array_2d(),
+            origin: plane.origin.extend(0.0).to_array(),
+            axis_u: plane.u.extend(0.0).to_array(),
+            axis_v: plane.v.extend(0.0).to_array(),
+            ct: [
+                ct_lo,
+                ct_hi,
+                ct.prepared.value_scale,
+                flag(scene.ct.is_some()),
+            ],
+            pet: [
+                pet_lo,
+                pet_hi.max(pet_lo + 1e-6),
+                pet.prepared.value_scale * scene.pet_display_factor,
+                flag(scene.pet.is_some()),
+            ],
+            params: [
+                settings.fusion_opacity.clamp(0.0, 1.0),
+                flag(view.crosshair),
+                flag(view.nearest),
+                0.0,
+            ],
+            crosshair: [cursor_px.x, cursor_px.y, 0.0, 0.0],
+            crosshair_colour: [0.2, 0.9, 0.3, 0.8],
+        }
+    }
+}
+
+/// Long-lived GPU objects of the MPR pipeline.
+pub struct MprPipeline {
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    linear: wgpu::Sampler,
+    nearest: wgpu::Sampler,
+    colormap: wgpu::Buffer,
+    current_colormap: super::colormap::Colormap,
+}
+
+/// Per-pane GPU state (several panes draw in one frame, each with its own uniforms).
+pub struct MprPane {
+    uniforms: wgpu::Buffer,
+    bind_group: Option<wgpu::BindGroup>,
+}
+
+impl MprPane {
+    /// Creates the pane's uniform buffer.
+    pub fn new(device: &wgpu::Device) -> Self {
+        Self {
+            uniforms: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("mpr uniforms"),
+                size: std::mem::size_of::<MprUniforms>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            bind_group: None,
+        }
+    }
+}
+
+impl MprPipeline {
+    /// Builds the pipeline for a colour target format.
+    pub fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("mpr.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+        let tex = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                view_dimension: wgpu::TextureViewDimension::D3,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let sampler = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("mpr"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                tex(1),
+                tex(2),
+                sampler(3),
+                sampler(4),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 5,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Storage { read_only: true },
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("mpr"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("mpr"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: target,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let make_sampler = |filter| {
+            device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some("mpr sampler"),
+                address_mode_u: wgpu::AddressMode::ClampToEdge,
+                address_mode_v: wgpu::AddressMode::ClampToEdge,
+                address_mode_w: wgpu::AddressMode::ClampToEdge,
+                mag_filter: filter,
+                min_filter: filter,
+                ..Default::default()
+            })
+        };
+        let colormap = super::colormap::Colormap::HotIron;
+        Self {
+            pipeline,
+            layout,
+            linear: make_sampler(wgpu::FilterMode::Linear),
+            nearest: make_sampler(wgpu::FilterMode::Nearest),
+            colormap: rgba_buffer(device, "mpr colormap", &colormap_entries(colormap)),
+            current_colormap: colormap,
+        }
+    }
+
+    /// Updates a pane's uniforms and bindings for the next draw.
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        pane: &mut MprPane,
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        view: &MprView,
+        width: u32,
+        height: u32,
+    ) {
+        if settings.colormap != self.current_colormap {
+            queue.write_buffer(
+                &self.colormap,
+                0,
+                bytemuck::cast_slice(&colormap_entries(settings.colormap)),
+            );
+            self.current_colormap = settings.colormap;
+        }
+        let u = MprUniforms::new(scene, settings, view, width, height);
+        queue.write_buffer(&pane.uniforms, 0, bytemuck::bytes_of(&u));
+        let ct = scene.ct_or_placeholder();
+        let pet = scene.pet_or_placeholder();
+        pane.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("mpr"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: pane.uniforms.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&ct.texture_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&pet.texture_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::Sampler(&self.linear),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::Sampler(&self.nearest),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: self.colormap.as_entire_binding(),
+                },
+            ],
+        }));
+    }
+
+    /// Records a pane's draw.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, pane: &MprPane) {
+        if let Some(bind_group) = &pane.bind_group {
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+    }
+}
+
+/// The patient point under a pane pixel (for the linked cursor and value readouts).
+pub fn patient_under_pixel(
+    view: &MprView,
+    bounds: (Vec3, Vec3),
+    width: u32,
+    height: u32,
+    x: f32,
+    y: f32,
+) -> DVec3 {
+    view.plane(bounds, width, height)
+        .patient_at(x, y)
+        .as_dvec3()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axial_plane_has_patient_left_on_the_right_and_square_pixels() {
+        let view = MprView::new(MprOrientation::Axial, Vec3::new(0.0, 0.0, 12.0));
+        let plane = view.plane((Vec3::splat(-100.0), Vec3::splat(100.0)), 200, 100);
+        assert!(plane.u.x > 0.0 && plane.v.y > 0.0);
+        assert!((plane.u.length() - plane.v.length()).abs() < 1e-6);
+        assert_eq!(plane.patient_at(100.0, 50.0).z, 12.0);
+        let px = plane.pixel_of(Vec3::new(0.0, 0.0, 12.0));
+        assert!((px - Vec2::new(100.0, 50.0)).length() < 1e-4);
+    }
+
+    #[test]
+    fn coronal_and_sagittal_put_the_head_up() {
+        for o in [MprOrientation::Coronal, MprOrientation::Sagittal] {
+            let plane =
+                MprView::new(o, Vec3::ZERO).plane((Vec3::splat(-1.0), Vec3::splat(1.0)), 10, 10);
+            assert!(plane.v.z < 0.0);
+        }
+        let sag = MprView::new(MprOrientation::Sagittal, Vec3::ZERO).plane(
+            (Vec3::splat(-1.0), Vec3::splat(1.0)),
+            10,
+            10,
+        );
+        assert!(sag.u.y > 0.0, "anterior (-y) on the left");
+    }
+}

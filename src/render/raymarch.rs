@@ -1,0 +1,423 @@
+//! The ray-marching pipeline (shader: shaders/raymarch.wgsl): fused DVR, PET MIP, CT MIP
+//! and CT DVR into any colour target.
+
+use bytemuck::{Pod, Zeroable};
+use glam::Mat4;
+
+use super::camera::OrbitCamera;
+use super::gpu_volume::rgba_buffer;
+use super::scene::FusedScene;
+use super::settings::{RenderMode, RenderSettings};
+use super::transfer::{any_opacity, CtPreset};
+
+/// WGSL source of the ray marcher.
+pub const SHADER: &str = include_str!("../../shaders/raymarch.wgsl");
+
+/// Feature bits, as in the shader.
+const HAS_CT: u32 = 1;
+const HAS_PET: u32 = 2;
+const SKIP_EMPTY: u32 = 4;
+const SHADING: u32 = 8;
+const CROP: u32 = 16;
+const CLIP: u32 = 32;
+
+/// Uniforms of the ray marcher. Keep in sync with `Uniforms` in shaders/raymarch.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
+pub struct RaymarchUniforms {
+    pub inv_view_proj: [[f32; 4]; 4],
+    pub ct_patient_to_tex: [[f32; 4]; 4],
+    pub pet_patient_to_tex: [[f32; 4]; 4],
+    pub crop_min: [f32; 4],
+    pub crop_max: [f32; 4],
+    pub clip_plane: [f32; 4],
+    pub ct_dims: [f32; 4],
+    pub pet_dims: [f32; 4],
+    pub ct_bricks: [f32; 4],
+    pub pet_bricks: [f32; 4],
+    pub window: [f32; 4],
+    pub params: [f32; 4],
+    pub background: [f32; 4],
+    pub viewport: [f32; 4],
+    pub flags: [u32; 4],
+}
+
+const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 3 * 64 + 12 * 16);
+
+impl RaymarchUniforms {
+    /// Uniforms for a scene, settings, camera and image size.
+    pub fn new(
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        camera: &OrbitCamera,
+        width: u32,
+        height: u32,
+    ) -> Self {
+        let ct = scene.ct_or_placeholder();
+        let pet = scene.pet_or_placeholder();
+        let dims = |p: &super::prepared::PreparedVolume, scale: f32| {
+            let d = p.dims();
+            [d[0] as f32, d[1] as f32, d[2] as f32, scale]
+        };
+        let bricks = |p: &super::prepared::PreparedVolume| {
+            let d = p.bricks.dims;
+            [
+                d[0] as f32,
+                d[1] as f32,
+                d[2] as f32,
+                super::prepared::BRICK_SIZE as f32,
+            ]
+        };
+        let mut bits = 0;
+        if scene.ct.is_some() {
+            bits |= HAS_CT;
+        }
+        if scene.pet.is_some() {
+            bits |= HAS_PET;
+        }
+        if settings.empty_space_skipping {
+            bits |= SKIP_EMPTY;
+        }
+        if settings.shading {
+            bits |= SHADING;
+        }
+        let (crop_min, crop_max) = match settings.crop {
+            Some((lo, hi)) => {
+                bits |= CROP;
+                (lo.extend(0.0).to_array(), hi.extend(0.0).to_array())
+            }
+            None => ([0.0; 4], [0.0; 4]),
+        };
+        let clip_plane = match settings.clip_plane {
+            Some(c) => {
+                bits |= CLIP;
+                c.normal.normalize_or_zero().extend(c.offset).to_array()
+            }
+            None => [0.0; 4],
+        };
+        let (bmin, bmax) = scene.patient_bounds();
+        let step = settings.step_mm.max(0.05);
+        let max_steps = (((bmax - bmin).length() / step) as u32 + 16).min(1 << 16);
+        let (ct_lo, ct_hi) = settings.ct_window.bounds();
+        let [pet_lo, pet_hi] = settings.pet_window;
+        let aspect = width as f32 / height.max(1) as f32;
+        Self {
+            inv_view_proj: camera.view_proj(aspect).inverse().to_cols_array_2d(),
+            ct_patient_to_tex: ct.prepared.patient_to_tex.to_cols_array_2d(),
+            pet_patient_to_tex: pet.prepared.patient_to_tex.to_cols_array_2d(),
+            crop_min,
+            crop_max,
+            clip_plane,
+            ct_dims: dims(&ct.prepared, ct.prepared.value_scale),
+            pet_dims: dims(
+                &pet.prepared,
+                pet.prepared.value_scale * scene.pet_display_factor,
+            ),
+            ct_bricks: bricks(&ct.prepared),
+            pet_bricks: bricks(&pet.prepared),
+            window: [ct_lo, ct_hi, pet_lo, pet_hi.max(pet_lo + 1e-6)],
+            params: [
+                step,
+                settings.fusion_opacity.clamp(0.0, 1.0),
+                settings.pet_opacity_per_mm,
+                if settings.jitter { 1.0 } else { 0.0 },
+            ],
+            background: [
+                settings.background[0],
+                settings.background[1],
+                settings.background[2],
+                1.0,
+            ],
+            viewport: [width as f32, height as f32, 0.0, 0.0],
+            flags: [
+                settings.mode.shader_code(),
+                bits,
+                settings.jitter_seed,
+                max_steps,
+            ],
+        }
+    }
+
+    /// The inverse view-projection as a matrix.
+    pub fn inv_view_proj(&self) -> Mat4 {
+        Mat4::from_cols_array_2d(&self.inv_view_proj)
+    }
+}
+
+/// Long-lived GPU objects of the ray marcher, plus the per-frame uniform buffer.
+pub struct RaymarchPipeline {
+    pipeline: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    sampler: wgpu::Sampler,
+    uniforms: wgpu::Buffer,
+    transfer: wgpu::Buffer,
+    colormap: wgpu::Buffer,
+    current_preset: CtPreset,
+    current_colormap: super::colormap::Colormap,
+    bind_group: Option<wgpu::BindGroup>,
+}
+
+fn texture_entry(binding: u32, sample_type: wgpu::TextureSampleType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Texture {
+            sample_type,
+            view_dimension: wgpu::TextureViewDimension::D3,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
+fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only: true },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+/// Colormap entries as RGBA floats.
+pub fn colormap_entries(c: super::colormap::Colormap) -> Vec<[f32; 4]> {
+    c.table()
+        .iter()
+        .map(|e| {
+            [
+                e[0] as f32 / 255.0,
+                e[1] as f32 / 255.0,
+                e[2] as f32 / 255.0,
+                1.0,
+            ]
+        })
+        .collect()
+}
+
+impl RaymarchPipeline {
+    /// Builds the pipeline for a colour target format.
+    pub fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("raymarch.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+        let float = wgpu::TextureSampleType::Float { filterable: true };
+        let unfilterable = wgpu::TextureSampleType::Float { filterable: false };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("raymarch"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                texture_entry(1, float),
+                texture_entry(2, float),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+                texture_entry(4, wgpu::TextureSampleType::Uint),
+                texture_entry(5, wgpu::TextureSampleType::Uint),
+                texture_entry(6, unfilterable),
+                texture_entry(7, unfilterable),
+                storage_entry(8),
+                storage_entry(9),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("raymarch"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("raymarch"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: target,
+                    blend: None,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("volume linear"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            address_mode_w: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("raymarch uniforms"),
+            size: std::mem::size_of::<RaymarchUniforms>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let preset = CtPreset::Bone;
+        let colormap = super::colormap::Colormap::HotIron;
+        Self {
+            transfer: rgba_buffer(device, "transfer function", &preset.table()),
+            colormap: rgba_buffer(device, "colormap", &colormap_entries(colormap)),
+            current_preset: preset,
+            current_colormap: colormap,
+            pipeline,
+            layout,
+            sampler,
+            uniforms,
+            bind_group: None,
+        }
+    }
+
+    /// Updates uniforms, lookup tables and empty-space occupancy for the next draw.
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &mut FusedScene,
+        settings: &RenderSettings,
+        camera: &OrbitCamera,
+        width: u32,
+        height: u32,
+    ) {
+        if settings.ct_preset != self.current_preset {
+            queue.write_buffer(
+                &self.transfer,
+                0,
+                bytemuck::cast_slice(&settings.ct_preset.table()),
+            );
+            self.current_preset = settings.ct_preset;
+        }
+        if settings.colormap != self.current_colormap {
+            queue.write_buffer(
+                &self.colormap,
+                0,
+                bytemuck::cast_slice(&colormap_entries(settings.colormap)),
+            );
+            self.current_colormap = settings.colormap;
+        }
+        update_occupancy(queue, scene, settings);
+        let u = RaymarchUniforms::new(scene, settings, camera, width, height);
+        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+        let ct = scene.ct_or_placeholder();
+        let pet = scene.pet_or_placeholder();
+        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("raymarch"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: self.uniforms.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(&ct.texture_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&pet.texture_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::Sampler(&self.sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(&ct.occupancy_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: wgpu::BindingResource::TextureView(&pet.occupancy_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 6,
+                    resource: wgpu::BindingResource::TextureView(&ct.brick_range_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 7,
+                    resource: wgpu::BindingResource::TextureView(&pet.brick_range_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 8,
+                    resource: self.transfer.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 9,
+                    resource: self.colormap.as_entire_binding(),
+                },
+            ],
+        }));
+    }
+
+    /// Records the draw into a render pass whose target matches the pipeline's format.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
+        if let Some(bind_group) = &self.bind_group {
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+    }
+}
+
+/// Recomputes which bricks can contribute under the current transfer function and PET
+/// window (uploaded only when they change).
+pub fn update_occupancy(queue: &wgpu::Queue, scene: &mut FusedScene, settings: &RenderSettings) {
+    let (ct_occ, pet_occ) = occupancy(scene, settings);
+    if let (Some(ct), Some(occ)) = (scene.ct.as_mut(), ct_occ) {
+        ct.set_occupancy(queue, occ);
+    }
+    if let (Some(pet), Some(occ)) = (scene.pet.as_mut(), pet_occ) {
+        pet.set_occupancy(queue, occ);
+    }
+}
+
+/// Occupancy grids for CT and PET (1 = the brick may contribute).
+pub fn occupancy(
+    scene: &FusedScene,
+    settings: &RenderSettings,
+) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let table = settings.ct_preset.table();
+    let ct = scene.ct.as_ref().map(|ct| {
+        let s = ct.prepared.value_scale;
+        ct.prepared
+            .bricks
+            .occupancy(|lo, hi| any_opacity(&table, lo * s, hi * s))
+    });
+    let pet_shown = settings.mode == RenderMode::FusedDvr;
+    let pet = scene.pet.as_ref().map(|pet| {
+        let s = pet.prepared.value_scale * scene.pet_display_factor;
+        let lo = settings.pet_window[0];
+        pet.prepared
+            .bricks
+            .occupancy(|_, hi| pet_shown && hi * s > lo)
+    });
+    (ct, pet)
+}

@@ -1,0 +1,94 @@
+//! The volumes of one study on the GPU: CT in HU and PET in display units (SUV when known).
+
+use glam::Vec3;
+
+use super::gpu_volume::GpuVolume;
+use super::prepared::PreparedVolume;
+use crate::volume::Volume;
+
+/// CT and PET on the GPU, each on its own grid, fused in patient space.
+pub struct FusedScene {
+    pub ct: Option<GpuVolume>,
+    pub pet: Option<GpuVolume>,
+    /// Multiplier from PET values to display units (the SUV factor, or 1).
+    pub pet_display_factor: f32,
+    placeholder: GpuVolume,
+    /// Messages about downsampling.
+    pub warnings: Vec<String>,
+}
+
+/// Texel scale for PET so that stored half floats stay well inside their range.
+pub fn pet_value_scale(pet: &Volume) -> f32 {
+    let s = pet.stats();
+    (s.max.abs().max(s.min.abs()) as f32 / 1024.0).max(1e-6)
+}
+
+impl FusedScene {
+    /// Prepares and uploads the volumes. `pet_display_factor` converts PET values to the
+    /// units of the PET window (the SUVbw factor when SUV is known).
+    pub fn new(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        ct: Option<&Volume>,
+        pet: Option<&Volume>,
+        pet_display_factor: f32,
+    ) -> Self {
+        let max_dim = device.limits().max_texture_dimension_3d as usize;
+        let (ct_prepared, pet_prepared) = rayon::join(
+            || ct.map(|v| PreparedVolume::new(v, max_dim, 1.0)),
+            || pet.map(|v| PreparedVolume::new(v, max_dim, pet_value_scale(v))),
+        );
+        let mut warnings = Vec::new();
+        let mut upload = |p: Option<(PreparedVolume, Option<String>)>| {
+            p.map(|(prepared, warning)| {
+                warnings.extend(warning);
+                GpuVolume::upload(device, queue, prepared)
+            })
+        };
+        let ct = upload(ct_prepared);
+        let pet = upload(pet_prepared);
+        Self {
+            ct,
+            pet,
+            pet_display_factor,
+            placeholder: GpuVolume::placeholder(device, queue),
+            warnings,
+        }
+    }
+
+    /// The CT volume or the placeholder.
+    pub(crate) fn ct_or_placeholder(&self) -> &GpuVolume {
+        self.ct.as_ref().unwrap_or(&self.placeholder)
+    }
+
+    /// The PET volume or the placeholder.
+    pub(crate) fn pet_or_placeholder(&self) -> &GpuVolume {
+        self.pet.as_ref().unwrap_or(&self.placeholder)
+    }
+
+    /// Bounds to frame views on: the CT's (the anatomy) when present, else the PET's.
+    pub fn display_bounds(&self) -> (Vec3, Vec3) {
+        match self.ct.as_ref().or(self.pet.as_ref()) {
+            Some(v) => {
+                let (a, b) = v.prepared.geometry.patient_bounds();
+                (a.as_vec3(), b.as_vec3())
+            }
+            None => (Vec3::splat(-100.0), Vec3::splat(100.0)),
+        }
+    }
+
+    /// Patient-space bounds of both volumes together.
+    pub fn patient_bounds(&self) -> (Vec3, Vec3) {
+        let mut lo = Vec3::splat(f32::INFINITY);
+        let mut hi = Vec3::splat(f32::NEG_INFINITY);
+        for v in [&self.ct, &self.pet].into_iter().flatten() {
+            let (a, b) = v.prepared.geometry.patient_bounds();
+            lo = lo.min(a.as_vec3());
+            hi = hi.max(b.as_vec3());
+        }
+        if lo.x > hi.x {
+            return (Vec3::splat(-100.0), Vec3::splat(100.0));
+        }
+        (lo, hi)
+    }
+}

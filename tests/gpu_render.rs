@@ -1,0 +1,336 @@
+//! GPU rendering on the available adapter (Mesa's llvmpipe in CI) against the CPU
+//! reference, plus orientation and fusion-alignment checks.
+
+#[path = "common/gpu.rs"]
+mod gpu;
+
+use glam::{DVec3, Vec3};
+use petct::render::camera::{project, OrbitCamera, StandardView};
+use petct::render::colormap::Colormap;
+use petct::render::cpu_reference::{render as cpu_render, CpuScene};
+use petct::render::offscreen::OFFSCREEN_FORMAT;
+use petct::render::raymarch::RaymarchUniforms;
+use petct::render::renderer::Renderer;
+use petct::render::scene::FusedScene;
+use petct::render::settings::{ClipPlane, RenderMode, RenderSettings};
+use petct::render::transfer::CtPreset;
+use petct::volume::{Geometry, Unit, Volume};
+
+const SIZE: u32 = 64;
+
+/// A small CT: air, an elliptic soft-tissue body, a bone rod along z, and a bone marker
+/// on the patient's left (+x).
+fn ct_volume() -> Volume {
+    let dims = [40, 32, 24];
+    let g = Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5));
+    let mut data = Vec::with_capacity(dims.iter().product());
+    for k in 0..dims[2] {
+        for j in 0..dims[1] {
+            for i in 0..dims[0] {
+                let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
+                let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
+                let rod = (p.x.powi(2) + (p.y - 25.0).powi(2)).sqrt() < 9.0;
+                let marker = (p - DVec3::new(45.0, 0.0, 20.0)).length() < 12.0;
+                data.push(if marker || rod {
+                    1200.0
+                } else if body {
+                    40.0
+                } else {
+                    -1000.0
+                });
+            }
+        }
+    }
+    Volume::new(g, data, Unit::Hounsfield).unwrap()
+}
+
+/// A PET on a coarser, shifted grid with a hot sphere (SUV 8) in a background of 1.
+fn pet_volume(hot: DVec3) -> Volume {
+    let dims = [22, 18, 14];
+    let g = Geometry::axial(dims, [7.3, 7.3, 8.1], DVec3::new(-80.3, -61.7, -55.9));
+    let mut data = Vec::with_capacity(dims.iter().product());
+    for k in 0..dims[2] {
+        for j in 0..dims[1] {
+            for i in 0..dims[0] {
+                let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
+                let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
+                let r = (p - hot).length();
+                let v = if r < 14.0 {
+                    8.0
+                } else if body {
+                    1.0
+                } else {
+                    0.0
+                };
+                data.push(v as f32 * 1000.0);
+            }
+        }
+    }
+    Volume::new(g, data, Unit::BecquerelPerMl).unwrap()
+}
+
+fn camera(scene: &FusedScene) -> OrbitCamera {
+    let (lo, hi) = scene.patient_bounds();
+    let mut c = OrbitCamera::framing(lo, hi);
+    c.azimuth_deg = 25.0;
+    c.elevation_deg = 15.0;
+    c
+}
+
+fn render_both(
+    ctx: &petct::render::context::GpuContext,
+    scene: &mut FusedScene,
+    settings: &RenderSettings,
+    cam: &OrbitCamera,
+) -> (image::RgbaImage, image::RgbaImage) {
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let gpu = renderer
+        .render_3d_image(ctx, scene, settings, cam, SIZE, SIZE)
+        .unwrap();
+    let uniforms = RaymarchUniforms::new(scene, settings, cam, SIZE, SIZE);
+    let cpu = cpu_render(&CpuScene {
+        ct: scene.ct.as_ref().map(|v| &v.prepared),
+        pet: scene.pet.as_ref().map(|v| &v.prepared),
+        uniforms,
+        settings,
+    });
+    (gpu, cpu)
+}
+
+fn settings(mode: RenderMode) -> RenderSettings {
+    RenderSettings {
+        mode,
+        ct_preset: CtPreset::Bone,
+        colormap: Colormap::HotIron,
+        pet_window: [2.0, 8.0],
+        step_mm: 1.0,
+        jitter_seed: 7,
+        ..RenderSettings::default()
+    }
+}
+
+#[test]
+fn gpu_matches_cpu_reference_in_every_mode() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let cam = camera(&scene);
+    let mut cases = vec![
+        ("fused", settings(RenderMode::FusedDvr)),
+        (
+            "pet-mip",
+            RenderSettings {
+                colormap: Colormap::InvertedGrey,
+                pet_window: [0.0, 8.0],
+                ..settings(RenderMode::PetMip)
+            },
+        ),
+        ("ct-mip", settings(RenderMode::CtMip)),
+        (
+            "ct-dvr-soft",
+            RenderSettings {
+                ct_preset: CtPreset::SoftTissue,
+                ..settings(RenderMode::CtDvr)
+            },
+        ),
+    ];
+    let mut cropped = settings(RenderMode::FusedDvr);
+    cropped.crop = Some((Vec3::new(-60.0, -60.0, -40.0), Vec3::new(60.0, 60.0, 40.0)));
+    cropped.clip_plane = Some(ClipPlane {
+        normal: Vec3::new(0.0, -1.0, 0.0),
+        offset: 10.0,
+    });
+    cases.push(("fused-crop-clip", cropped));
+    for (name, s) in cases {
+        let (gpu_img, cpu_img) = render_both(&ctx, &mut scene, &s, &cam);
+        gpu::assert_images_close(name, &gpu_img, &cpu_img, 1.0 / 255.0, 4.0 / 255.0);
+        let distinct: std::collections::HashSet<_> = gpu_img.pixels().map(|p| p.0).collect();
+        assert!(distinct.len() > 20, "{name}: image is nearly uniform");
+    }
+}
+
+#[test]
+fn empty_space_skipping_does_not_change_the_image() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let cam = camera(&scene);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    for mode in RenderMode::ALL {
+        let mut s = settings(mode);
+        let with = renderer
+            .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+            .unwrap();
+        s.empty_space_skipping = false;
+        let without = renderer
+            .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+            .unwrap();
+        gpu::assert_images_close(
+            &format!("ess-{}", mode.name()),
+            &with,
+            &without,
+            0.2 / 255.0,
+            1.0 / 255.0,
+        );
+    }
+}
+
+/// Centroid x of pixels brighter than a threshold.
+fn bright_centroid(img: &image::RgbaImage, threshold: u8) -> Option<(f32, f32)> {
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if p[0] > threshold {
+            sx += x as f32;
+            sy += y as f32;
+            n += 1.0;
+        }
+    }
+    (n > 0.0).then(|| (sx / n, sy / n))
+}
+
+#[test]
+fn patient_left_marker_is_on_screen_right_in_the_anterior_view() {
+    let Some(ctx) = gpu::gpu() else { return };
+    // Only the marker: CT MIP with a window that shows bone above 1100 HU, rod cropped away.
+    let ct = ct_volume();
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), None, 1.0);
+    let mut cam = camera(&scene);
+    cam.set_view(StandardView::Anterior);
+    let mut s = settings(RenderMode::CtMip);
+    s.ct_window = petct::render::settings::CtWindow {
+        width: 200.0,
+        level: 1100.0,
+    };
+    s.crop = Some((
+        Vec3::new(20.0, -100.0, -100.0),
+        Vec3::new(100.0, 100.0, 100.0),
+    ));
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let img = renderer
+        .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+        .unwrap();
+    let (x, y) = bright_centroid(&img, 128).expect("marker visible");
+    assert!(
+        x > SIZE as f32 * 0.6,
+        "marker at x {x}: patient's left must be on screen right"
+    );
+    assert!(
+        y < SIZE as f32 * 0.5,
+        "marker (superior) at y {y}: head must be up"
+    );
+}
+
+#[test]
+fn pet_and_ct_points_at_one_patient_position_land_on_one_pixel() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let point = DVec3::new(31.0, -12.0, 17.0);
+    // CT: a single dense point; PET: a single hot point, each on its own grid.
+    let ct_g = Geometry::axial(
+        [64, 64, 40],
+        [2.0, 2.0, 2.5],
+        DVec3::new(-63.0, -64.0, -49.0),
+    );
+    let pet_g = Geometry::axial(
+        [24, 24, 16],
+        [5.5, 5.5, 6.5],
+        DVec3::new(-61.1, -67.3, -46.2),
+    );
+    let blob = |g: &Geometry, sigma: f64, peak: f32| {
+        let d = g.dims;
+        let mut data = vec![0.0f32; g.voxel_count()];
+        for k in 0..d[2] {
+            for j in 0..d[1] {
+                for i in 0..d[0] {
+                    let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
+                    let r2 = (p - point).length_squared();
+                    data[i + d[0] * (j + d[1] * k)] =
+                        peak * (-r2 / (2.0 * sigma * sigma)).exp() as f32;
+                }
+            }
+        }
+        data
+    };
+    let ct = Volume::new(ct_g.clone(), blob(&ct_g, 3.0, 2000.0), Unit::Hounsfield).unwrap();
+    let pet = Volume::new(pet_g.clone(), blob(&pet_g, 6.0, 10.0), Unit::SuvBw).unwrap();
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0);
+    let mut cam = camera(&scene);
+    cam.azimuth_deg = 35.0;
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let mut ct_mip = settings(RenderMode::CtMip);
+    ct_mip.ct_window = petct::render::settings::CtWindow {
+        width: 2000.0,
+        level: 1000.0,
+    };
+    let mut pet_mip = settings(RenderMode::PetMip);
+    pet_mip.colormap = Colormap::Grey;
+    pet_mip.pet_window = [0.0, 10.0];
+    let size = 128;
+    let a = renderer
+        .render_3d_image(&ctx, &mut scene, &ct_mip, &cam, size, size)
+        .unwrap();
+    let b = renderer
+        .render_3d_image(&ctx, &mut scene, &pet_mip, &cam, size, size)
+        .unwrap();
+    let argmax = |img: &image::RgbaImage| {
+        img.enumerate_pixels()
+            .max_by_key(|(_, _, p)| p[0])
+            .map(|(x, y, _)| (x as f32, y as f32))
+            .unwrap()
+    };
+    let (ax, ay) = argmax(&a);
+    let (bx, by) = argmax(&b);
+    let expected = project(cam.view_proj(1.0), point.as_vec3(), size, size).unwrap();
+    for (x, y) in [(ax, ay), (bx, by)] {
+        assert!(
+            (x + 0.5 - expected.0).abs() <= 1.5 && (y + 0.5 - expected.1).abs() <= 1.5,
+            "peak at ({x}, {y}), point projects to {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn axial_mpr_shows_patient_left_on_screen_right_and_fuses_pet() {
+    use petct::render::mpr::{MprOrientation, MprView};
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let hot = DVec3::new(-30.0, 0.0, 20.0);
+    let pet = pet_volume(hot);
+    let scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let mut s = settings(RenderMode::FusedDvr);
+    s.ct_window = petct::render::settings::CtWindow {
+        width: 400.0,
+        level: 40.0,
+    };
+    s.fusion_opacity = 1.0;
+    s.pet_window = [2.0, 16.0];
+    let mut view = MprView::new(MprOrientation::Axial, Vec3::new(0.0, 0.0, 20.0));
+    view.crosshair = false;
+    let img = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
+    let _ = img.save(gpu::output_dir().join("mpr-axial.png"));
+    let plane = view.plane(scene.display_bounds(), 96, 96);
+    // The bone marker at x = +45 (patient left) is white and on the right half.
+    let marker = plane.pixel_of(Vec3::new(45.0, 0.0, 20.0));
+    assert!(marker.x > 48.0);
+    let m = img.get_pixel(marker.x as u32, marker.y as u32);
+    assert!(m[0] > 240 && m[1] > 240 && m[2] > 240, "marker pixel {m:?}");
+    // The PET hot spot at x = -30 (patient right) is on the left half and coloured.
+    let spot = plane.pixel_of(hot.as_vec3());
+    assert!(spot.x < 48.0);
+    let p = img.get_pixel(spot.x as u32, spot.y as u32);
+    assert!(
+        p[0] > 150 && p[2] < 100 && p[0] != p[1],
+        "hot spot pixel {p:?} should be hot-iron red/yellow"
+    );
+    // Fusion opacity 0 shows plain grey soft tissue there.
+    s.fusion_opacity = 0.0;
+    let grey = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
+    let g = grey.get_pixel(spot.x as u32, spot.y as u32);
+    assert!(g[0] == g[1] && g[1] == g[2], "CT only at opacity 0: {g:?}");
+}
