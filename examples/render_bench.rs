@@ -99,7 +99,6 @@ fn main() -> anyhow::Result<()> {
         describe(&study.pet)
     );
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
-    let (lo, hi) = scene.display_bounds();
     for &size in &o.sizes {
         let target = OffscreenTarget::new(&ctx.device, size, size)?;
         for &mode in &o.modes {
@@ -122,6 +121,7 @@ fn main() -> anyhow::Result<()> {
                 if mode == RenderMode::CtDvr {
                     settings.ct_preset = CtPreset::Bone;
                 }
+                let (lo, hi) = scene.framing_bounds(mode);
                 let mut cam = OrbitCamera::framing(lo, hi);
                 let mut times = Vec::with_capacity(o.frames);
                 for frame in 0..o.frames + 3 {

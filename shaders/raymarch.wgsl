@@ -176,6 +176,46 @@ fn brick_of(p_tex: vec3<f32>, dims: vec3<f32>, bricks: vec4<f32>) -> vec3<i32> {
     return vec3<i32>(clamp(b, vec3<f32>(0.0), bricks.xyz - vec3<f32>(1.0)));
 }
 
+// Maximum intensity projection along [t_enter, t_exit] through one volume, with texture
+// coordinates tex_o + tex_d * t. Bricks whose maximum cannot raise the running maximum are
+// skipped (same sample lattice), and the ray stops once the window's top is reached.
+fn mip(vol: texture_3d<f32>, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: vec4<f32>,
+       m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>, t_enter: f32, t_exit: f32, jitter: f32,
+       saturate: f32) -> f32 {
+    let step = u.params.x;
+    let skip = (u.flags.y & SKIP_EMPTY) != 0u;
+    let tex_o = (m * vec4<f32>(o, 1.0)).xyz;
+    let tex_d = (m * vec4<f32>(d, 0.0)).xyz;
+    let range = slab(tex_o, tex_d, vec3<f32>(0.0), vec3<f32>(1.0));
+    var best = -FAR;
+    var k = 0;
+    var checked_until = -FAR;
+    for (var i = 0u; i < u.flags.w; i = i + 1u) {
+        let t = t_enter + (f32(k) + jitter) * step;
+        if (t > t_exit || best >= saturate) {
+            break;
+        }
+        let c = tex_o + tex_d * t;
+        if (!inside_unit(c)) {
+            k = k + 1;
+            continue;
+        }
+        if (skip && t >= checked_until) {
+            let brick_max = textureLoad(ranges, brick_of(c, dims.xyz, bricks), 0).g * dims.w;
+            let next = next_event(m, dims.xyz, bricks.w, o, d, c, range, t);
+            if (brick_max <= best) {
+                let k_next = i32(ceil((min(next, t_exit + step) - t_enter) / step - jitter));
+                k = max(k + 1, k_next);
+                continue;
+            }
+            checked_until = next;
+        }
+        best = max(best, textureSampleLevel(vol, lin, c, 0.0).r * dims.w);
+        k = k + 1;
+    }
+    return best;
+}
+
 @fragment
 fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let mode = u.flags.x;
@@ -228,39 +268,46 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
 
     let step = u.params.x;
     let jitter = jitter_at(vec2<u32>(frag.xy));
+    if (mode == MODE_PET_MIP) {
+        var best = 0.0;
+        if (use_pet) {
+            best = max(mip(pet_tex, pet_brick_range, u.pet_dims, u.pet_bricks, u.pet_patient_to_tex,
+                           o, d, t_enter, t_exit, jitter, u.window.w), 0.0);
+        }
+        let s = clamp((best - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
+        return vec4<f32>(colormap_lookup(s), 1.0);
+    }
+    if (mode == MODE_CT_MIP) {
+        var best = -FAR;
+        if (use_ct) {
+            best = mip(ct_tex, ct_brick_range, u.ct_dims, u.ct_bricks, u.ct_patient_to_tex,
+                       o, d, t_enter, t_exit, jitter, u.window.y);
+        }
+        let s = clamp((best - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);
+        return vec4<f32>(vec3<f32>(s), 1.0);
+    }
     let skip = (bits & SKIP_EMPTY) != 0u;
-    let is_mip = mode == MODE_PET_MIP || mode == MODE_CT_MIP;
     var colour = vec3<f32>(0.0);
     var alpha = 0.0;
-    var max_value = -FAR;
     var k = 0;
     var checked_until = -FAR;
+    let ct_o = (u.ct_patient_to_tex * vec4<f32>(o, 1.0)).xyz;
+    let ct_d = (u.ct_patient_to_tex * vec4<f32>(d, 0.0)).xyz;
+    let pet_o = (u.pet_patient_to_tex * vec4<f32>(o, 1.0)).xyz;
+    let pet_d = (u.pet_patient_to_tex * vec4<f32>(d, 0.0)).xyz;
     for (var i = 0u; i < u.flags.w; i = i + 1u) {
         let t = t_enter + (f32(k) + jitter) * step;
         if (t > t_exit) {
             break;
         }
-        let p = o + d * t;
-        let tc = (u.ct_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
-        let pc = (u.pet_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+        let tc = ct_o + ct_d * t;
+        let pc = pet_o + pet_d * t;
         let in_ct = use_ct && inside_unit(tc);
         let in_pet = use_pet && inside_unit(pc);
         if (skip && t >= checked_until) {
-            var empty = true;
-            if (is_mip) {
-                if (in_ct && mode == MODE_CT_MIP) {
-                    let r = textureLoad(ct_brick_range, brick_of(tc, u.ct_dims.xyz, u.ct_bricks), 0).g;
-                    empty = r * u.ct_dims.w <= max_value;
-                }
-                if (in_pet && mode == MODE_PET_MIP) {
-                    let r = textureLoad(pet_brick_range, brick_of(pc, u.pet_dims.xyz, u.pet_bricks), 0).g;
-                    empty = r * u.pet_dims.w <= max_value;
-                }
-            } else {
-                let ct_full = in_ct && textureLoad(ct_occupancy, brick_of(tc, u.ct_dims.xyz, u.ct_bricks), 0).r != 0u;
-                let pet_full = in_pet && textureLoad(pet_occupancy, brick_of(pc, u.pet_dims.xyz, u.pet_bricks), 0).r != 0u;
-                empty = !(ct_full || pet_full);
-            }
+            let ct_full = in_ct && textureLoad(ct_occupancy, brick_of(tc, u.ct_dims.xyz, u.ct_bricks), 0).r != 0u;
+            let pet_full = in_pet && textureLoad(pet_occupancy, brick_of(pc, u.pet_dims.xyz, u.pet_bricks), 0).r != 0u;
+            let empty = !(ct_full || pet_full);
             var next = FAR;
             if (use_ct) {
                 next = min(next, next_event(u.ct_patient_to_tex, u.ct_dims.xyz, u.ct_bricks.w, o, d, tc, ct_range, t));
@@ -275,15 +322,7 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             }
             checked_until = next;
         }
-        if (mode == MODE_PET_MIP) {
-            if (in_pet) {
-                max_value = max(max_value, pet_value(pc));
-            }
-        } else if (mode == MODE_CT_MIP) {
-            if (in_ct) {
-                max_value = max(max_value, ct_value(tc));
-            }
-        } else {
+        {
             var rgb = vec3<f32>(0.0);
             var a_ref = 0.0;
             if (in_ct) {
@@ -313,14 +352,6 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             }
         }
         k = k + 1;
-    }
-    if (mode == MODE_PET_MIP) {
-        let s = clamp((max(max_value, 0.0) - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
-        return vec4<f32>(colormap_lookup(s), 1.0);
-    }
-    if (mode == MODE_CT_MIP) {
-        let s = clamp((max_value - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);
-        return vec4<f32>(vec3<f32>(s), 1.0);
     }
     return vec4<f32>(colour + (1.0 - alpha) * u.background.rgb, 1.0);
 }

@@ -3,8 +3,10 @@
 //! Data flows one way: [`dicom`] (files to series to volumes, SUV) -> [`volume`] (geometry,
 //! voxels, units) -> analysis and rendering -> user interface.
 
+pub mod analysis;
 pub mod cli;
 pub mod dicom;
 pub mod phantom;
 pub mod render;
+pub mod ui;
 pub mod volume;

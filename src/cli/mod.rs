@@ -1,9 +1,11 @@
 //! Command-line interface: clap subcommands wiring the library together.
 
+mod hotspots;
 mod info;
 mod phantom;
 mod render;
 pub mod study;
+mod view;
 
 use std::path::PathBuf;
 
@@ -23,12 +25,16 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the interactive viewer (no PATH: the built-in torso phantom).
+    View(view::ViewArgs),
     /// List the series of a study: geometry, units, value range, SUV factor.
     Info(info::InfoArgs),
     /// Write a built-in phantom (NEMA IEC body or anthropomorphic torso) as DICOM.
     Phantom(phantom::PhantomArgs),
     /// Render a key frame or a turntable headless (no PATH: the built-in torso phantom).
     Render(Box<render::RenderArgs>),
+    /// List PET hot spots with SUV measurements (no PATH: the built-in torso phantom)
+    Hotspots(hotspots::HotspotsArgs),
 }
 
 /// Series choice and SUV corrections shared by the commands that load studies.
@@ -81,11 +87,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Info(args)) => info::run(&args),
         Some(Command::Phantom(args)) => phantom::run(&args),
         Some(Command::Render(args)) => render::run(&args),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
-        }
+        Some(Command::Hotspots(args)) => hotspots::run(&args),
+        Some(Command::View(args)) => view::run_view(&args),
+        None => view::run_view(&view::ViewArgs::default()),
     }
 }
 

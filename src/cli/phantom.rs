@@ -20,6 +20,12 @@ pub struct PhantomArgs {
 pub fn run(args: &PhantomArgs) -> anyhow::Result<()> {
     let phantom = generate(args.kind);
     let written = write_dicom(&phantom, &args.out_dir)?;
-    println!("{written:?}");
+    println!(
+        "wrote {} CT slices to {} and {} PET slices to {}",
+        written.ct_files.len(),
+        written.ct_dir.display(),
+        written.pet_files.len(),
+        written.pet_dir.display()
+    );
     Ok(())
 }

@@ -221,8 +221,8 @@ fn settings(args: &RenderArgs, study: &ViewStudy) -> RenderSettings {
     s
 }
 
-fn camera(args: &RenderArgs, scene: &FusedScene) -> OrbitCamera {
-    let (lo, hi) = scene.display_bounds();
+fn camera(args: &RenderArgs, scene: &FusedScene, mode: RenderMode) -> OrbitCamera {
+    let (lo, hi) = scene.framing_bounds(mode);
     let mut cam = OrbitCamera::framing(lo, hi);
     if let Some(v) = args.view {
         cam.set_view(v);
@@ -278,7 +278,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         println!("wrote {}", args.out.display());
         return Ok(());
     }
-    let cam = camera(args, &scene);
+    let cam = camera(args, &scene, settings.mode);
     match args.turntable {
         None => {
             let mut img = renderer.render_3d_image(

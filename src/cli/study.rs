@@ -76,13 +76,13 @@ pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<Vi
 }
 
 impl ViewStudy {
-    /// A sensible PET window for a mode: SUV 2.5-10 in fusion and 0-10 for MIPs when SUV is
+    /// A sensible PET window for a mode: SUV 2.5-8 in fusion and 0-10 for MIPs when SUV is
     /// known, otherwise fractions of the PET's maximum.
     pub fn default_pet_window(&self, mode: RenderMode) -> [f32; 2] {
         if self.suv_available {
             return match mode {
                 RenderMode::PetMip => [0.0, 10.0],
-                _ => [2.5, 10.0],
+                _ => [2.5, 8.0],
             };
         }
         let max = self

@@ -27,7 +27,9 @@ const ACRYLIC: Tissue = Tissue::new(120.0, 0.0);
 const WATER: Tissue = Tissue::new(0.0, BACKGROUND_SUV as f32);
 const HOT_WATER: Tissue = Tissue::new(0.0, SPHERE_SUV as f32);
 const LUNG_FOAM: Tissue = Tissue::new(-750.0, 0.0);
-const TABLE_TOP: Tissue = Tissue::new(250.0, 0.0);
+// Carbon-fibre shell as it appears after partial-volume averaging; below the bone
+// transfer function so default 3D renderings are not dominated by the table.
+const TABLE_TOP: Tissue = Tissue::new(120.0, 0.0);
 const TABLE_FOAM: Tissue = Tissue::new(-900.0, 0.0);
 
 /// The D profile of the body, grown outwards by `offset` mm.

@@ -95,11 +95,14 @@ pub struct OrbitCamera {
 }
 
 impl OrbitCamera {
-    /// A camera framing a patient-space box from the anterior view.
+    /// A camera framing a patient-space box from the anterior view, tight enough that a
+    /// body fills the frame yet still fits while the camera turns about the long axis.
     pub fn framing(min: Vec3, max: Vec3) -> Self {
-        let radius = (max - min).length() * 0.5;
+        let extent = (max - min).abs();
+        let footprint = (extent.x * extent.x + extent.y * extent.y).sqrt();
+        let half_height = extent.z.max(footprint) * 0.5 * 1.05;
         let fov_y_deg = 30.0f32;
-        let distance = radius / (fov_y_deg.to_radians() * 0.5).sin() * 1.02;
+        let distance = half_height / (fov_y_deg.to_radians() * 0.5).tan() + footprint * 0.5;
         Self {
             target: (min + max) * 0.5,
             distance,

@@ -66,15 +66,43 @@ impl FusedScene {
         self.pet.as_ref().unwrap_or(&self.placeholder)
     }
 
-    /// Bounds to frame views on: the CT's (the anatomy) when present, else the PET's.
+    /// Bounds to frame views on: the anatomy the CT covers, unless the CT is a partial crop
+    /// of a longer PET (less than half its length) or absent; then both volumes together.
     pub fn display_bounds(&self) -> (Vec3, Vec3) {
-        match self.ct.as_ref().or(self.pet.as_ref()) {
-            Some(v) => {
+        let bounds = |v: &GpuVolume| {
+            let (a, b) = v.prepared.geometry.patient_bounds();
+            (a.as_vec3(), b.as_vec3())
+        };
+        match (&self.ct, &self.pet) {
+            (Some(ct), Some(pet)) => {
+                let (c, p) = (bounds(ct), bounds(pet));
+                if (c.1.z - c.0.z) < 0.5 * (p.1.z - p.0.z) {
+                    self.patient_bounds()
+                } else {
+                    c
+                }
+            }
+            (Some(v), None) | (None, Some(v)) => bounds(v),
+            (None, None) => (Vec3::splat(-100.0), Vec3::splat(100.0)),
+        }
+    }
+
+    /// Bounds to frame a 3D mode on: the PET for a PET MIP, the CT for CT-only modes,
+    /// otherwise [`Self::display_bounds`].
+    pub fn framing_bounds(&self, mode: super::settings::RenderMode) -> (Vec3, Vec3) {
+        use super::settings::RenderMode;
+        let only = |v: &Option<GpuVolume>| {
+            v.as_ref().map(|v| {
                 let (a, b) = v.prepared.geometry.patient_bounds();
                 (a.as_vec3(), b.as_vec3())
-            }
-            None => (Vec3::splat(-100.0), Vec3::splat(100.0)),
+            })
+        };
+        match mode {
+            RenderMode::PetMip => only(&self.pet),
+            RenderMode::CtMip | RenderMode::CtDvr => only(&self.ct),
+            RenderMode::FusedDvr => None,
         }
+        .unwrap_or_else(|| self.display_bounds())
     }
 
     /// Patient-space bounds of both volumes together.

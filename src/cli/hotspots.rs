@@ -1,0 +1,178 @@
+//! `petct hotspots`: PET hot spots with SUV measurements, as a table, JSON or CSV.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use glam::DVec3;
+
+use super::study::load_view_study;
+use super::StudyArgs;
+use crate::analysis::{find_hotspots, report, suv_volume, HotspotParams, Method};
+
+/// Threshold methods on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Fixed SUV threshold (--threshold, default 2.5).
+    Abs,
+    /// Percentage of each lesion's SUVmax (--threshold, default 41), grown from SUV seeds.
+    Percent,
+    /// PERCIST: 1.5 x liver mean + 2 x liver SD in a 3 cm liver sphere.
+    Percist,
+}
+
+/// Arguments of `petct hotspots`.
+#[derive(Debug, Args)]
+pub struct HotspotsArgs {
+    /// DICOM files or folders (searched recursively); none: the built-in torso phantom.
+    pub paths: Vec<PathBuf>,
+    /// Threshold method.
+    #[arg(long, value_enum, default_value_t = MethodArg::Abs)]
+    pub method: MethodArg,
+    /// abs: SUV threshold (default 2.5); percent: percentage of SUVmax (default 41); ignored
+    /// for percist.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Drop lesions smaller than this many mL.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_ml: f64,
+    /// percent: SUV level at which lesion candidates are detected.
+    #[arg(long, default_value_t = 2.0)]
+    pub seed_suv: f32,
+    /// percent: growth limit around each candidate's bounding box, in mm.
+    #[arg(long, default_value_t = 20.0)]
+    pub growth_margin_mm: f64,
+    /// percist: liver reference sphere centre X,Y,Z (patient LPS mm); proposed when absent.
+    #[arg(long, value_parser = parse_point, allow_hyphen_values = true)]
+    pub liver: Option<DVec3>,
+    /// Drop lesions at this patient point X,Y,Z (LPS mm), e.g. the bladder; repeatable.
+    #[arg(long, value_parser = parse_point, allow_hyphen_values = true)]
+    pub exclude: Vec<DVec3>,
+    /// Keep only voxels whose CT number lies in LO,HI (HU).
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+    pub ct_range: Option<(f32, f32)>,
+    /// Print one JSON object.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV: a header and one row per lesion.
+    #[arg(long)]
+    pub csv: bool,
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Runs `petct hotspots`.
+pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
+    let study = load_view_study(&args.paths, &args.study)?;
+    let Some(pet) = study.pet.as_ref() else {
+        bail!("no PET series found; hot spots need a PET");
+    };
+    if !study.suv_available {
+        let why: Vec<&str> = study
+            .notes
+            .iter()
+            .filter(|n| n.contains("SUV"))
+            .map(String::as_str)
+            .collect();
+        bail!(
+            "hot-spot thresholds are in SUV, which is unavailable for this PET ({}); \
+             SUV corrections such as --weight-kg, --dose-mbq and --injection may help",
+            if why.is_empty() {
+                "no reason recorded".to_string()
+            } else {
+                why.join("; ")
+            }
+        );
+    }
+    let suv = suv_volume(pet, study.pet_display_factor);
+    let params = params(args)?;
+    let result = find_hotspots(&suv, study.ct.as_ref(), &params).context("hot-spot analysis")?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::to_json(&result))?
+        );
+    } else if args.csv {
+        print!("{}", report::to_csv(&result));
+    } else {
+        print!("{}", report::to_text(&result));
+    }
+    Ok(())
+}
+
+/// Analysis parameters from the arguments.
+fn params(args: &HotspotsArgs) -> anyhow::Result<HotspotParams> {
+    let method = match args.method {
+        MethodArg::Abs => Method::Absolute {
+            suv: args.threshold.unwrap_or(2.5),
+        },
+        MethodArg::Percent => {
+            let percent = args.threshold.unwrap_or(41.0);
+            if !(percent > 0.0 && percent <= 100.0) {
+                bail!(
+                    "--threshold for --method percent is a percentage in (0, 100], got {percent}"
+                );
+            }
+            Method::PercentOfMax {
+                fraction: percent / 100.0,
+            }
+        }
+        MethodArg::Percist => Method::Percist,
+    };
+    Ok(HotspotParams {
+        method,
+        seed_suv: args.seed_suv,
+        growth_margin_mm: args.growth_margin_mm,
+        min_volume_ml: args.min_ml,
+        ct_range_hu: args.ct_range,
+        liver_centre_mm: args.liver,
+        excluded_mm: args.exclude.clone(),
+    })
+}
+
+/// Parses "X,Y,Z" (mm).
+fn parse_point(s: &str) -> Result<DVec3, String> {
+    let v = parse_numbers(s)?;
+    match v.as_slice() {
+        [x, y, z] => Ok(DVec3::new(*x, *y, *z)),
+        _ => Err(format!("'{s}' is not X,Y,Z (three numbers in mm)")),
+    }
+}
+
+/// Parses "LO,HI" (HU) with LO <= HI.
+fn parse_range(s: &str) -> Result<(f32, f32), String> {
+    let v = parse_numbers(s)?;
+    match v.as_slice() {
+        [lo, hi] if lo <= hi => Ok((*lo as f32, *hi as f32)),
+        _ => Err(format!("'{s}' is not LO,HI (two numbers in HU, LO <= HI)")),
+    }
+}
+
+fn parse_numbers(s: &str) -> Result<Vec<f64>, String> {
+    s.split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("'{p}' in '{s}' is not a number"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_points_and_ranges() {
+        assert_eq!(
+            parse_point("-10, 20.5,3").unwrap(),
+            DVec3::new(-10.0, 20.5, 3.0)
+        );
+        assert!(parse_point("1,2").is_err());
+        assert!(parse_point("1,x,2").is_err());
+        assert_eq!(parse_range("-100,200").unwrap(), (-100.0, 200.0));
+        assert!(parse_range("200,-100").is_err());
+    }
+}
