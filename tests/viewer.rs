@@ -1,0 +1,98 @@
+//! The real viewer window under Xvfb (or the current display), driven by a script: load the
+//! torso phantom, scroll the axial pane, rotate the 3D view, change the window preset and
+//! save a key frame; the window's own screenshots and the key frame must show it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn required() -> bool {
+    std::env::var("PETCT_REQUIRE_GPU").as_deref() == Ok("1")
+}
+
+/// Mean absolute RGB difference inside a rectangle given in fractions of the image.
+fn region_difference(a: &image::RgbaImage, b: &image::RgbaImage, rect: [f32; 4]) -> f64 {
+    let (w, h) = a.dimensions();
+    let [x0, y0, x1, y1] = rect;
+    let (mut sum, mut n) = (0u64, 0u64);
+    for y in (y0 * h as f32) as u32..(y1 * h as f32) as u32 {
+        for x in (x0 * w as f32) as u32..(x1 * w as f32) as u32 {
+            let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
+            sum += (0..3).map(|c| p[c].abs_diff(q[c]) as u64).sum::<u64>();
+            n += 3;
+        }
+    }
+    sum as f64 / n.max(1) as f64
+}
+
+fn distinct_colours(img: &image::RgbaImage) -> usize {
+    img.pixels().map(|p| p.0).collect::<std::collections::HashSet<_>>().len()
+}
+
+fn load(path: &Path) -> image::RgbaImage {
+    image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgba8()
+}
+
+#[test]
+fn scripted_session_changes_what_it_should() {
+    let headless = std::env::var_os("DISPLAY").is_none();
+    if headless && !have("xvfb-run") {
+        assert!(!required(), "xvfb-run is missing and PETCT_REQUIRE_GPU=1");
+        eprintln!("skipping: no display and no xvfb-run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = format!(
+        "wait\nsleep 300\nscreenshot {a}\nscroll axial 15\nrotate 70 10\nwindow lung\nsleep 600\nscreenshot {b}\nkeyframe {k}\nquit\n",
+        a = d.join("a.png").display(),
+        b = d.join("b.png").display(),
+        k = d.join("key.png").display()
+    );
+    std::fs::write(d.join("script.txt"), script).unwrap();
+    let exe = env!("CARGO_BIN_EXE_petct");
+    let script_path = d.join("script.txt");
+    let args = [
+        "view",
+        "--no-config",
+        "--size",
+        "900x640",
+        "--script",
+        script_path.to_str().unwrap(),
+    ];
+    let mut cmd = if headless {
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "-s", "-screen 0 1280x900x24", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    let out = cmd.args(args).output().expect("viewer starts");
+    let log = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && !required() && log.contains("no GPU adapter") {
+        eprintln!("skipping: {log}");
+        return;
+    }
+    assert!(out.status.success(), "viewer failed: {log}");
+    let (a, b, key) = (load(&d.join("a.png")), load(&d.join("b.png")), load(&d.join("key.png")));
+    assert!(distinct_colours(&a) > 200, "first screenshot looks empty");
+    assert!(distinct_colours(&key) > 200, "key frame looks empty");
+    // Layout: a 250-point control panel on the left, then 2x2 panes: 3D top left, axial
+    // top right, coronal and sagittal below.
+    let left = 250.0 / 900.0;
+    let mid_x = left + (1.0 - left) / 2.0;
+    let three_d = [left + 0.02, 0.05, mid_x - 0.02, 0.45];
+    let axial = [mid_x + 0.02, 0.05, 0.98, 0.45];
+    assert!(region_difference(&a, &b, three_d) > 2.0, "rotation did not change the 3D view");
+    assert!(region_difference(&a, &b, axial) > 2.0, "scroll and window did not change the axial pane");
+    let _ = std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output"));
+    let _ = b.save(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output/viewer.png"));
+}
