@@ -5,12 +5,13 @@
 struct Uniforms {
     ct_patient_to_tex: mat4x4<f32>,
     pet_patient_to_tex: mat4x4<f32>,
+    label_patient_to_tex: mat4x4<f32>,
     origin: vec4<f32>,      // patient position of pixel (0, 0)'s corner
     axis_u: vec4<f32>,      // patient mm per pixel to the right
     axis_v: vec4<f32>,      // patient mm per pixel downwards
     ct: vec4<f32>,          // window low, window high, HU per texel unit, present (0/1)
     pet: vec4<f32>,         // window low, window high, display units per texel unit, present
-    params: vec4<f32>,      // fusion opacity, crosshair on (0/1), nearest sampling (0/1)
+    params: vec4<f32>,      // fusion opacity, crosshair on (0/1), nearest sampling (0/1), labels on (0/1)
     crosshair: vec4<f32>,   // cursor pixel x, y
     crosshair_colour: vec4<f32>,
 };
@@ -21,6 +22,17 @@ struct Uniforms {
 @group(0) @binding(3) var lin: sampler;
 @group(0) @binding(4) var nearest: sampler;
 @group(0) @binding(5) var<storage, read> colormap: array<vec4<f32>>;
+@group(0) @binding(6) var labels: texture_3d<u32>;
+
+fn label_at(p: vec3<f32>) -> u32 {
+    let c = (u.label_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+    if (any(c < vec3<f32>(0.0)) || any(c > vec3<f32>(1.0))) {
+        return 0u;
+    }
+    let dims = vec3<f32>(textureDimensions(labels));
+    let v = vec3<i32>(min(floor(c * dims), dims - vec3<f32>(1.0)));
+    return textureLoad(labels, v, 0).r;
+}
 
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
@@ -70,6 +82,16 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
                 let s = clamp((v - u.pet.x) / (u.pet.y - u.pet.x), 0.0, 1.0);
                 rgb = mix(rgb, colormap_lookup(s), u.params.x);
             }
+        }
+    }
+    if (u.params.w > 0.5) {
+        // Lesion outlines: where the label differs from a neighbouring pixel's.
+        let l = label_at(p);
+        let lx = label_at(p + u.axis_u.xyz);
+        let ly = label_at(p + u.axis_v.xyz);
+        let edge = max(max(l, lx), ly);
+        if (edge != 0u && (l != lx || l != ly)) {
+            rgb = select(vec3<f32>(0.2, 1.0, 0.3), vec3<f32>(0.1, 0.9, 1.0), edge == 2u);
         }
     }
     if (u.params.y > 0.5) {

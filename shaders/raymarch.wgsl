@@ -10,6 +10,7 @@ struct Uniforms {
     inv_view_proj: mat4x4<f32>,
     ct_patient_to_tex: mat4x4<f32>,
     pet_patient_to_tex: mat4x4<f32>,
+    label_patient_to_tex: mat4x4<f32>,
     crop_min: vec4<f32>,
     crop_max: vec4<f32>,
     clip_plane: vec4<f32>,   // normal.xyz, d: keep dot(normal, p) <= d
@@ -35,6 +36,7 @@ const SKIP_EMPTY: u32 = 4u;
 const SHADING: u32 = 8u;
 const CROP: u32 = 16u;
 const CLIP: u32 = 32u;
+const LABELS: u32 = 64u;
 
 const TF_HU_MIN: f32 = -1024.0;
 const TF_HU_MAX: f32 = 3071.0;
@@ -51,6 +53,18 @@ const FAR: f32 = 1.0e30;
 @group(0) @binding(7) var pet_brick_range: texture_3d<f32>;
 @group(0) @binding(8) var<storage, read> transfer: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read> colormap: array<vec4<f32>>;
+@group(0) @binding(10) var labels: texture_3d<u32>;
+
+// Lesion label at a patient point: 0 none, 1 lesion, 2 selected lesion.
+fn label_at(p: vec3<f32>) -> u32 {
+    let c = (u.label_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+    if (!inside_unit(c)) {
+        return 0u;
+    }
+    let dims = vec3<f32>(textureDimensions(labels));
+    let v = vec3<i32>(min(floor(c * dims), dims - vec3<f32>(1.0)));
+    return textureLoad(labels, v, 0).r;
+}
 
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
@@ -338,8 +352,19 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
                 if (suv > u.window.z) {
                     let s = clamp((suv - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
                     let w = u.params.y;
-                    rgb = mix(rgb, colormap_lookup(s), w);
-                    a_ref = mix(a_ref, u.params.z * (0.25 + 0.75 * s), w);
+                    var pet_rgb = colormap_lookup(s);
+                    var pet_a = u.params.z * (0.25 + 0.75 * s);
+                    // Segmented hot spots glow green, the selected one cyan.
+                    if ((bits & LABELS) != 0u) {
+                        let l = label_at(o + d * t);
+                        if (l != 0u) {
+                            let glow = select(vec3<f32>(0.2, 1.0, 0.3), vec3<f32>(0.1, 0.9, 1.0), l == 2u);
+                            pet_rgb = mix(pet_rgb, glow, 0.6);
+                            pet_a = max(pet_a, 0.3);
+                        }
+                    }
+                    rgb = mix(rgb, pet_rgb, w);
+                    a_ref = mix(a_ref, pet_a, w);
                 }
             }
             if (a_ref > 0.0) {

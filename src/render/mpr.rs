@@ -143,6 +143,7 @@ impl MprView {
 pub struct MprUniforms {
     pub ct_patient_to_tex: [[f32; 4]; 4],
     pub pet_patient_to_tex: [[f32; 4]; 4],
+    pub label_patient_to_tex: [[f32; 4]; 4],
     pub origin: [f32; 4],
     pub axis_u: [f32; 4],
     pub axis_v: [f32; 4],
@@ -153,7 +154,7 @@ pub struct MprUniforms {
     pub crosshair_colour: [f32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<MprUniforms>() == 2 * 64 + 8 * 16);
+const _: () = assert!(std::mem::size_of::<MprUniforms>() == 3 * 64 + 8 * 16);
 
 impl MprUniforms {
     /// Uniforms for a pane.
@@ -174,6 +175,7 @@ impl MprUniforms {
         Self {
             ct_patient_to_tex: ct.prepared.patient_to_tex.to_cols_array_2d(),
             pet_patient_to_tex: pet.prepared.patient_to_tex.to_cols_array_2d(),
+            label_patient_to_tex: scene.labels().patient_to_tex.to_cols_array_2d(),
             origin: plane.origin.extend(0.0).to_array(),
             axis_u: plane.u.extend(0.0).to_array(),
             axis_v: plane.v.extend(0.0).to_array(),
@@ -193,7 +195,7 @@ impl MprUniforms {
                 settings.fusion_opacity.clamp(0.0, 1.0),
                 flag(view.crosshair),
                 flag(view.nearest),
-                0.0,
+                flag(settings.highlight_lesions && scene.labels().present),
             ],
             crosshair: [cursor_px.x, cursor_px.y, 0.0, 0.0],
             crosshair_colour: [0.2, 0.9, 0.3, 0.8],
@@ -279,6 +281,16 @@ impl MprPipeline {
                         ty: wgpu::BufferBindingType::Storage { read_only: true },
                         has_dynamic_offset: false,
                         min_binding_size: None,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 6,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D3,
+                        multisampled: false,
                     },
                     count: None,
                 },
@@ -388,6 +400,10 @@ impl MprPipeline {
                 wgpu::BindGroupEntry {
                     binding: 5,
                     resource: self.colormap.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 6,
+                    resource: wgpu::BindingResource::TextureView(&scene.labels().view),
                 },
             ],
         }));

@@ -9,8 +9,20 @@ use rayon::prelude::*;
 
 use crate::volume::{Geometry, Volume};
 
-/// Voxels per brick edge for empty-space skipping.
+/// Voxels per brick edge for empty-space skipping of fine grids (CT).
 pub const BRICK_SIZE: usize = 8;
+/// Voxels per brick edge for coarse grids (PET, 4 mm voxels): smaller bricks keep the
+/// skipping fine-grained, which matters most for MIP.
+pub const COARSE_BRICK_SIZE: usize = 4;
+
+/// Brick edge for a grid: small bricks for coarse voxels (>= 2 mm).
+pub fn brick_size_for(spacing: [f64; 3]) -> usize {
+    if spacing.iter().cloned().fold(f64::INFINITY, f64::min) >= 2.0 {
+        COARSE_BRICK_SIZE
+    } else {
+        BRICK_SIZE
+    }
+}
 
 /// A volume converted for upload.
 #[derive(Debug, Clone)]
@@ -31,6 +43,8 @@ pub struct PreparedVolume {
 /// Value ranges per brick.
 #[derive(Debug, Clone)]
 pub struct BrickGrid {
+    /// Voxels per brick edge.
+    pub size: usize,
     pub dims: [usize; 3],
     /// (min, max) texel values per brick, x fastest.
     pub ranges: Vec<[f32; 2]>,
@@ -62,7 +76,7 @@ impl PreparedVolume {
         let inv = 1.0 / value_scale;
         let texels: Vec<f16> = values.par_iter().map(|v| f16::from_f32(v * inv)).collect();
         let patient_to_tex = patient_to_tex(&geometry);
-        let bricks = BrickGrid::build(&texels, geometry.dims);
+        let bricks = BrickGrid::build(&texels, geometry.dims, brick_size_for(geometry.spacing));
         (
             Self {
                 geometry,
@@ -123,15 +137,14 @@ pub fn patient_to_tex(g: &Geometry) -> Mat4 {
 }
 
 impl BrickGrid {
-    fn build(texels: &[f16], dims: [usize; 3]) -> Self {
-        let bd = dims.map(|n| n.div_ceil(BRICK_SIZE));
+    fn build(texels: &[f16], dims: [usize; 3], size: usize) -> Self {
+        let bd = dims.map(|n| n.div_ceil(size));
         let ranges = (0..bd[0] * bd[1] * bd[2])
             .into_par_iter()
             .map(|i| {
                 let (bx, by, bz) = (i % bd[0], (i / bd[0]) % bd[1], i / (bd[0] * bd[1]));
-                let span = |b: usize, n: usize| {
-                    (b * BRICK_SIZE).saturating_sub(1)..((b + 1) * BRICK_SIZE + 1).min(n)
-                };
+                let span =
+                    |b: usize, n: usize| (b * size).saturating_sub(1)..((b + 1) * size + 1).min(n);
                 let mut lo = f32::INFINITY;
                 let mut hi = f32::NEG_INFINITY;
                 for z in span(bz, dims[2]) {
@@ -147,7 +160,11 @@ impl BrickGrid {
                 [lo, hi]
             })
             .collect();
-        Self { dims: bd, ranges }
+        Self {
+            size,
+            dims: bd,
+            ranges,
+        }
     }
 
     /// Occupancy (1 = may contribute) from a predicate on a brick's value range.
@@ -235,8 +252,10 @@ mod tests {
 
     #[test]
     fn bricks_cover_their_apron() {
-        let v = ramp([20, 9, 9]);
+        let mut v = ramp([20, 9, 9]);
+        v.geometry.spacing = [1.0, 1.0, 1.5];
         let (p, _) = PreparedVolume::new(&v, 2048, 1.0);
+        assert_eq!(p.bricks.size, BRICK_SIZE);
         assert_eq!(p.bricks.dims, [3, 2, 2]);
         let r = p.bricks.ranges[0];
         // Brick 0 spans x 0..9 (with apron), y 0..9, z 0..9.

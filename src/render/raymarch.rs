@@ -20,6 +20,7 @@ const SKIP_EMPTY: u32 = 4;
 const SHADING: u32 = 8;
 const CROP: u32 = 16;
 const CLIP: u32 = 32;
+const LABELS: u32 = 64;
 
 /// Uniforms of the ray marcher. Keep in sync with `Uniforms` in shaders/raymarch.wgsl.
 #[repr(C)]
@@ -28,6 +29,7 @@ pub struct RaymarchUniforms {
     pub inv_view_proj: [[f32; 4]; 4],
     pub ct_patient_to_tex: [[f32; 4]; 4],
     pub pet_patient_to_tex: [[f32; 4]; 4],
+    pub label_patient_to_tex: [[f32; 4]; 4],
     pub crop_min: [f32; 4],
     pub crop_max: [f32; 4],
     pub clip_plane: [f32; 4],
@@ -42,7 +44,7 @@ pub struct RaymarchUniforms {
     pub flags: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 3 * 64 + 12 * 16);
+const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 4 * 64 + 12 * 16);
 
 impl RaymarchUniforms {
     /// Uniforms for a scene, settings, camera and image size.
@@ -61,12 +63,7 @@ impl RaymarchUniforms {
         };
         let bricks = |p: &super::prepared::PreparedVolume| {
             let d = p.bricks.dims;
-            [
-                d[0] as f32,
-                d[1] as f32,
-                d[2] as f32,
-                super::prepared::BRICK_SIZE as f32,
-            ]
+            [d[0] as f32, d[1] as f32, d[2] as f32, p.bricks.size as f32]
         };
         let mut bits = 0;
         if scene.ct.is_some() {
@@ -80,6 +77,9 @@ impl RaymarchUniforms {
         }
         if settings.shading {
             bits |= SHADING;
+        }
+        if settings.highlight_lesions && scene.labels().present {
+            bits |= LABELS;
         }
         let (crop_min, crop_max) = match settings.crop {
             Some((lo, hi)) => {
@@ -105,6 +105,7 @@ impl RaymarchUniforms {
             inv_view_proj: camera.view_proj(aspect).inverse().to_cols_array_2d(),
             ct_patient_to_tex: ct.prepared.patient_to_tex.to_cols_array_2d(),
             pet_patient_to_tex: pet.prepared.patient_to_tex.to_cols_array_2d(),
+            label_patient_to_tex: scene.labels().patient_to_tex.to_cols_array_2d(),
             crop_min,
             crop_max,
             clip_plane,
@@ -234,6 +235,7 @@ impl RaymarchPipeline {
                 texture_entry(7, unfilterable),
                 storage_entry(8),
                 storage_entry(9),
+                texture_entry(10, wgpu::TextureSampleType::Uint),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -372,6 +374,10 @@ impl RaymarchPipeline {
                 wgpu::BindGroupEntry {
                     binding: 9,
                     resource: self.colormap.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 10,
+                    resource: wgpu::BindingResource::TextureView(&scene.labels().view),
                 },
             ],
         }));

@@ -1,6 +1,7 @@
 //! The volumes of one study on the GPU: CT in HU and PET in display units (SUV when known).
 
-use glam::Vec3;
+use glam::{Mat4, Vec3};
+use wgpu::util::DeviceExt;
 
 use super::gpu_volume::GpuVolume;
 use super::prepared::PreparedVolume;
@@ -13,8 +14,56 @@ pub struct FusedScene {
     /// Multiplier from PET values to display units (the SUV factor, or 1).
     pub pet_display_factor: f32,
     placeholder: GpuVolume,
+    /// Lesion labels on the PET's own grid (0 none, 1 lesion, 2 selected).
+    labels: LabelTexture,
+    /// The PET grid as loaded (before any downsampling), which labels use.
+    pet_geometry: Option<crate::volume::Geometry>,
     /// Messages about downsampling.
     pub warnings: Vec<String>,
+}
+
+/// A `u8` label volume as an integer 3D texture.
+pub struct LabelTexture {
+    pub view: wgpu::TextureView,
+    pub patient_to_tex: Mat4,
+    /// Whether real labels are loaded (not the empty placeholder).
+    pub present: bool,
+}
+
+impl LabelTexture {
+    fn new(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        dims: [usize; 3],
+        data: &[u8],
+        patient_to_tex: Mat4,
+        present: bool,
+    ) -> Self {
+        let texture = device.create_texture_with_data(
+            queue,
+            &wgpu::TextureDescriptor {
+                label: Some("lesion labels"),
+                size: wgpu::Extent3d {
+                    width: dims[0] as u32,
+                    height: dims[1] as u32,
+                    depth_or_array_layers: dims[2] as u32,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D3,
+                format: wgpu::TextureFormat::R8Uint,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            },
+            wgpu::util::TextureDataOrder::LayerMajor,
+            data,
+        );
+        Self {
+            view: texture.create_view(&Default::default()),
+            patient_to_tex,
+            present,
+        }
+    }
 }
 
 /// Texel scale for PET so that stored half floats stay well inside their range.
@@ -34,6 +83,7 @@ impl FusedScene {
         pet_display_factor: f32,
     ) -> Self {
         let max_dim = device.limits().max_texture_dimension_3d as usize;
+        let pet_geometry = pet.map(|p| p.geometry.clone());
         let (ct_prepared, pet_prepared) = rayon::join(
             || ct.map(|v| PreparedVolume::new(v, max_dim, 1.0)),
             || pet.map(|v| PreparedVolume::new(v, max_dim, pet_value_scale(v))),
@@ -52,8 +102,41 @@ impl FusedScene {
             pet,
             pet_display_factor,
             placeholder: GpuVolume::placeholder(device, queue),
+            labels: LabelTexture::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false),
+            pet_geometry,
             warnings,
         }
+    }
+
+    /// Shows lesion labels (one byte per PET voxel, PET grid as loaded: 0 none, 1 lesion,
+    /// 2 selected); `None` or a size mismatch clears them.
+    pub fn set_labels(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        labels: Option<&[u8]>,
+    ) {
+        let fits = |l: &&[u8]| {
+            self.pet_geometry
+                .as_ref()
+                .is_some_and(|g| g.voxel_count() == l.len())
+        };
+        self.labels = match (labels.filter(fits), &self.pet_geometry) {
+            (Some(l), Some(g)) => LabelTexture::new(
+                device,
+                queue,
+                g.dims,
+                l,
+                super::prepared::patient_to_tex(g),
+                true,
+            ),
+            _ => LabelTexture::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false),
+        };
+    }
+
+    /// The label texture (an empty placeholder when none is set).
+    pub fn labels(&self) -> &LabelTexture {
+        &self.labels
     }
 
     /// The CT volume or the placeholder.

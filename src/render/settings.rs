@@ -100,6 +100,8 @@ pub struct RenderSettings {
     pub clip_plane: Option<ClipPlane>,
     /// Background colour for DVR modes.
     pub background: [f32; 3],
+    /// Highlight segmented lesions (glow in 3D, outlines in slices) when labels are set.
+    pub highlight_lesions: bool,
 }
 
 impl Default for RenderSettings {
@@ -120,6 +122,7 @@ impl Default for RenderSettings {
             crop: None,
             clip_plane: None,
             background: [0.0, 0.0, 0.0],
+            highlight_lesions: true,
         }
     }
 }

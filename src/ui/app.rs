@@ -100,6 +100,13 @@ struct App {
     /// Pane rectangles in physical pixels from the last layout.
     pane_px: HashMap<PaneId, (u32, u32)>,
     path_field: String,
+    /// PET in SUV (when SUV is known), the input of hot-spot segmentation.
+    suv: Option<crate::volume::Volume>,
+    hot_params: crate::analysis::HotspotParams,
+    hotspots: Option<crate::analysis::HotspotResult>,
+    /// Index into the lesion table.
+    selected: Option<usize>,
+    hot_dirty: bool,
     /// egui textures to free once the frame that last used them is done.
     free_later: Vec<egui::TextureId>,
     fatal: Option<anyhow::Error>,
@@ -138,6 +145,11 @@ impl App {
             pane_px: HashMap::new(),
             path_field: String::new(),
             free_later: Vec::new(),
+            suv: None,
+            hot_params: Default::default(),
+            hotspots: None,
+            selected: None,
+            hot_dirty: false,
             fatal: None,
         };
         let first = app.options.paths.clone();
@@ -233,10 +245,100 @@ impl App {
         state.restore(&persisted);
         state.settings.pet_window = study.default_pet_window(state.settings.mode);
         self.state = state;
+        self.suv = match (&study.pet, study.suv_available) {
+            (Some(pet), true) => Some(crate::analysis::suv_volume(pet, study.pet_display_factor)),
+            _ => None,
+        };
+        self.hot_params.excluded_mm.clear();
+        self.hotspots = None;
+        self.selected = None;
+        self.hot_dirty = self.suv.is_some();
         self.scene = Some(scene);
         self.study = Some(study);
         self.dirty_3d = true;
         self.dirty_mpr = true;
+    }
+
+    /// Re-segments hot spots when their parameters changed, and uploads the labels.
+    fn update_hotspots(&mut self) {
+        if !self.hot_dirty {
+            return;
+        }
+        self.hot_dirty = false;
+        let Some(suv) = &self.suv else { return };
+        let ct = self.study.as_ref().and_then(|s| s.ct.as_ref());
+        match crate::analysis::find_hotspots(suv, ct, &self.hot_params) {
+            Ok(r) => {
+                if self.selected.is_some_and(|i| i >= r.lesions.len()) {
+                    self.selected = None;
+                }
+                self.hotspots = Some(r);
+            }
+            Err(e) => {
+                self.hotspots = None;
+                self.message(format!("hot spots: {e}"));
+            }
+        }
+        self.upload_labels();
+    }
+
+    /// Labels for the renderer: 1 for lesions, 2 for the selected one.
+    fn upload_labels(&mut self) {
+        let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
+            return;
+        };
+        let labels = self.hotspots.as_ref().map(|r| {
+            let selected = self
+                .selected
+                .and_then(|i| r.lesions.get(i))
+                .map(|l| l.id as u16);
+            r.labels
+                .iter()
+                .map(|&l| match l {
+                    0 => 0u8,
+                    l if Some(l) == selected => 2,
+                    _ => 1,
+                })
+                .collect::<Vec<u8>>()
+        });
+        scene.set_labels(&gfx.ctx.device, &gfx.ctx.queue, labels.as_deref());
+        self.dirty_3d = true;
+        self.dirty_mpr = true;
+    }
+
+    /// Selects a lesion: the cursor goes to its SUVmax, the slices follow, and the 3D
+    /// camera turns to face it from outside the body.
+    fn select_lesion(&mut self, index: usize) {
+        let Some(lesion) = self.hotspots.as_ref().and_then(|r| r.lesions.get(index)) else {
+            return;
+        };
+        let p = lesion.max_position_mm.as_vec3();
+        self.selected = Some(index);
+        let centre = (self.state.bounds.0 + self.state.bounds.1) * 0.5;
+        let d = p - centre;
+        if d.x.abs() + d.y.abs() > 1.0 {
+            // Azimuth 0 looks from anterior (-y), 90 from the patient's left (+x).
+            self.state.camera.azimuth_deg = d.x.atan2(-d.y).to_degrees();
+        }
+        self.state.look_at(p);
+        self.upload_labels();
+    }
+
+    fn export_hotspots(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let r = self
+            .hotspots
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no hot spots segmented"))?;
+        let text = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::to_string_pretty(&crate::analysis::report::to_json(r))?
+        } else {
+            crate::analysis::report::to_csv(r)
+        };
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)?;
+        self.message(format!("hot spots exported to {}", path.display()));
+        Ok(())
     }
 
     fn init_graphics(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
@@ -647,6 +749,29 @@ impl App {
             }
             Command::Screenshot(path) => self.screenshot = Some(path),
             Command::KeyFrame(path, pane) => self.save_key_frame(pane, Some(path))?,
+            Command::Hotspots(method, threshold) => {
+                use crate::analysis::Method;
+                self.hot_params.method = match method.as_str() {
+                    "abs" => Method::Absolute {
+                        suv: threshold.unwrap_or(2.5),
+                    },
+                    "percent" => Method::PercentOfMax {
+                        fraction: threshold.unwrap_or(41.0) / 100.0,
+                    },
+                    "percist" => Method::Percist,
+                    other => anyhow::bail!("unknown hot-spot method '{other}'"),
+                };
+                self.hot_dirty = true;
+                self.update_hotspots();
+            }
+            Command::SelectLesion(n) => {
+                self.update_hotspots();
+                self.select_lesion(n.saturating_sub(1));
+            }
+            Command::ExportHotspots(path) => {
+                self.update_hotspots();
+                self.export_hotspots(&path)?;
+            }
             Command::Sleep(ms) => {
                 self.script_sleep_until = Some(Instant::now() + Duration::from_millis(ms))
             }
@@ -1000,7 +1125,10 @@ impl App {
         s.pet_window[1] = s.pet_window[1].max(s.pet_window[0] + 1e-3);
         ui.add(egui::Slider::new(&mut s.fusion_opacity, 0.0..=1.0).text("fusion opacity"));
         ui.separator();
+        self.hotspot_controls(ui);
+        ui.separator();
         ui.heading("Crop and clip");
+        let s = &mut self.state.settings;
         let bounds = self.state.bounds;
         let mut crop_on = s.crop.is_some();
         ui.checkbox(&mut crop_on, "crop box");
@@ -1051,6 +1179,110 @@ impl App {
             self.dirty_3d = true;
             self.dirty_mpr = true;
         }
+    }
+
+    fn hotspot_controls(&mut self, ui: &mut egui::Ui) {
+        use crate::analysis::Method;
+        ui.heading("Hot spots");
+        if self.suv.is_none() {
+            ui.label("needs PET in SUV");
+            return;
+        }
+        let before = self.hot_params.clone();
+        let p = &mut self.hot_params;
+        ui.horizontal(|ui| {
+            for (label, m) in [
+                ("SUV", Method::Absolute { suv: 2.5 }),
+                ("41 %", Method::PercentOfMax { fraction: 0.41 }),
+                ("PERCIST", Method::Percist),
+            ] {
+                let on = std::mem::discriminant(&p.method) == std::mem::discriminant(&m);
+                if ui.selectable_label(on, label).clicked() && !on {
+                    p.method = m;
+                }
+            }
+        });
+        match &mut p.method {
+            Method::Absolute { suv } => {
+                ui.add(egui::Slider::new(suv, 0.5..=15.0).text("SUV threshold"));
+            }
+            Method::PercentOfMax { fraction } => {
+                ui.add(egui::Slider::new(fraction, 0.2..=0.8).text("of SUVmax"));
+            }
+            Method::Percist => {
+                if let Some(l) = self.hotspots.as_ref().and_then(|r| r.liver.as_ref()) {
+                    ui.label(format!("liver {:.2} ± {:.2} SUV", l.suv_mean, l.suv_sd));
+                }
+            }
+        }
+        let p = &mut self.hot_params;
+        ui.add(egui::Slider::new(&mut p.min_volume_ml, 0.0..=10.0).text("min mL"));
+        if *p != before {
+            self.hot_dirty = true;
+        }
+        let mut highlight = self.state.settings.highlight_lesions;
+        if ui.checkbox(&mut highlight, "highlight lesions").changed() {
+            self.state.settings.highlight_lesions = highlight;
+            self.dirty_3d = true;
+            self.dirty_mpr = true;
+        }
+        let Some(r) = &self.hotspots else { return };
+        ui.label(format!(
+            "{} lesions, MTV {:.1} mL, TLG {:.1}",
+            r.lesions.len(),
+            r.total_mtv_ml,
+            r.total_tlg
+        ));
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .max_height(160.0)
+            .id_salt("lesions")
+            .show(ui, |ui| {
+                egui::Grid::new("lesion table")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        ui.label("#");
+                        ui.label("SUVmax");
+                        ui.label("mL");
+                        ui.label("TLG");
+                        ui.end_row();
+                        for (i, l) in r.lesions.iter().enumerate() {
+                            let sel = self.selected == Some(i);
+                            if ui.selectable_label(sel, format!("{}", i + 1)).clicked() {
+                                clicked = Some(i);
+                            }
+                            ui.label(format!("{:.2}", l.suv_max));
+                            ui.label(format!("{:.1}", l.volume_ml));
+                            ui.label(format!("{:.1}", l.tlg));
+                            ui.end_row();
+                        }
+                    });
+            });
+        if let Some(i) = clicked {
+            self.select_lesion(i);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Exclude selected").clicked() {
+                if let Some(l) = self
+                    .selected
+                    .and_then(|i| self.hotspots.as_ref().and_then(|r| r.lesions.get(i)))
+                {
+                    self.hot_params.excluded_mm.push(l.max_position_mm);
+                    self.selected = None;
+                    self.hot_dirty = true;
+                }
+            }
+            if ui.button("CSV").clicked() {
+                if let Err(e) = self.export_hotspots(std::path::Path::new("petct_hotspots.csv")) {
+                    self.message(format!("export failed: {e:#}"));
+                }
+            }
+            if ui.button("JSON").clicked() {
+                if let Err(e) = self.export_hotspots(std::path::Path::new("petct_hotspots.json")) {
+                    self.message(format!("export failed: {e:#}"));
+                }
+            }
+        });
     }
 
     fn status(&mut self, ui: &mut egui::Ui) {

@@ -18,6 +18,9 @@
 //! demo on|off                  demo mode for patients
 //! screenshot PATH              the whole window as PNG
 //! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
+//! hotspots METHOD [THRESHOLD]   segment hot spots: abs (SUV), percent (of SUVmax), percist
+//! select-lesion N              select the N-th lesion of the table (1 = highest SUVmax)
+//! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json)
 //! sleep MS                     pause
 //! quit                         close the viewer
 //! ```
@@ -47,6 +50,9 @@ pub enum Command {
     Demo(bool),
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
+    Hotspots(String, Option<f32>),
+    SelectLesion(usize),
+    ExportHotspots(PathBuf),
     Sleep(u64),
     Quit,
 }
@@ -131,6 +137,15 @@ fn parse_line(l: &str) -> Result<Command, String> {
                 None => PaneId::ThreeD,
             },
         ),
+        "hotspots" => Command::Hotspots(
+            word(0)?,
+            match rest.get(1) {
+                Some(t) => Some(num(Some(t), "threshold")?),
+                None => None,
+            },
+        ),
+        "select-lesion" => Command::SelectLesion(num(rest.first().copied(), "lesion number")?),
+        "export-hotspots" => Command::ExportHotspots(PathBuf::from(word(0)?)),
         "sleep" => Command::Sleep(num(rest.first().copied(), "milliseconds")?),
         "quit" | "exit" => Command::Quit,
         other => return Err(format!("unknown command '{other}'")),
