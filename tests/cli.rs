@@ -18,26 +18,44 @@ fn petct(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn info_json_lists_sts001_series_with_suv() {
-    let Some(dir) = common::data_dir("sts_001") else { return };
+    let Some(dir) = common::data_dir("sts_001") else {
+        return;
+    };
     let (ok, stdout, stderr) = petct(&["info", dir.to_str().unwrap(), "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
     let series = v["series"].as_array().unwrap();
     assert_eq!(series.len(), 3);
     for s in series {
-        for key in ["series_uid", "modality", "dims", "spacing_mm", "units", "suv_factor",
-            "suv_unavailable_reason", "min", "max", "mean"] {
+        for key in [
+            "series_uid",
+            "modality",
+            "dims",
+            "spacing_mm",
+            "units",
+            "suv_factor",
+            "suv_unavailable_reason",
+            "min",
+            "max",
+            "mean",
+        ] {
             assert!(s.get(key).is_some(), "missing {key} in {s}");
         }
     }
-    let bqml = series.iter().find(|s| s["units"] == "BQML").expect("BQML PET");
+    let bqml = series
+        .iter()
+        .find(|s| s["units"] == "BQML")
+        .expect("BQML PET");
     assert!(bqml["suv_factor"].as_f64().unwrap() > 0.0);
     assert!(bqml["suv_unavailable_reason"].is_null());
     assert!(bqml["suv_max"].as_f64().unwrap() > 5.0);
     assert_eq!(bqml["dims"], serde_json::json!([128, 128, 267]));
     let ct = series.iter().find(|s| s["modality"] == "CT").unwrap();
     assert_eq!(ct["dims"], serde_json::json!([198, 202, 59]));
-    assert!(v.get("patient").is_none(), "no patient identifiers without --show-phi");
+    assert!(
+        v.get("patient").is_none(),
+        "no patient identifiers without --show-phi"
+    );
     let (_, with_phi, _) = petct(&["info", dir.to_str().unwrap(), "--json", "--show-phi"]);
     let v: serde_json::Value = serde_json::from_str(&with_phi).unwrap();
     assert_eq!(v["patient"]["id"], "STS_001");
@@ -45,13 +63,19 @@ fn info_json_lists_sts001_series_with_suv() {
 
 #[test]
 fn suv_unavailable_is_explained_when_weight_is_overridden_to_zero() {
-    let Some(dir) = common::data_dir("sts_001/pet_bqml") else { return };
-    let (ok, stdout, stderr) = petct(&["info", dir.to_str().unwrap(), "--json", "--weight-kg", "0"]);
+    let Some(dir) = common::data_dir("sts_001/pet_bqml") else {
+        return;
+    };
+    let (ok, stdout, stderr) =
+        petct(&["info", dir.to_str().unwrap(), "--json", "--weight-kg", "0"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let s = &v["series"][0];
     assert!(s["suv_factor"].is_null());
-    assert!(s["suv_unavailable_reason"].as_str().unwrap().contains("weight"));
+    assert!(s["suv_unavailable_reason"]
+        .as_str()
+        .unwrap()
+        .contains("weight"));
     assert_eq!(s["stats_units"], "BQML", "PET reported in its own units");
 }
 
@@ -64,7 +88,12 @@ fn phantom_command_writes_dicom_that_info_reads() {
     let (ok, stdout, stderr) = petct(&["info", out.to_str().unwrap(), "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let pet = v["series"].as_array().unwrap().iter().find(|s| s["modality"] == "PT").unwrap();
+    let pet = v["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["modality"] == "PT")
+        .unwrap();
     let suv_max = pet["suv_max"].as_f64().unwrap();
     assert!(suv_max > 3.0 && suv_max < 6.0, "NEMA SUVmax {suv_max}");
 }

@@ -344,26 +344,40 @@ fn lesion_labels_outline_slices_and_glow_in_3d() {
     let pet = pet_volume(hot);
     let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
     // Label the hot sphere's voxels as the selected lesion.
-    let labels: Vec<u8> = pet.data.iter().map(|&v| if v > 4000.0 { 2 } else { 0 }).collect();
+    let labels: Vec<u8> = pet
+        .data
+        .iter()
+        .map(|&v| if v > 4000.0 { 2 } else { 0 })
+        .collect();
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let s = settings(RenderMode::FusedDvr);
     let mut view = MprView::new(MprOrientation::Axial, hot.as_vec3());
     view.crosshair = false;
     let cyan = |img: &image::RgbaImage| {
-        img.pixels().filter(|p| p[0] < 80 && p[1] > 200 && p[2] > 200).count()
+        img.pixels()
+            .filter(|p| p[0] < 80 && p[1] > 200 && p[2] > 200)
+            .count()
     };
-    let plain = renderer.render_mpr_image(&ctx, &scene, &s, &view, 96, 96).unwrap();
+    let plain = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
     scene.set_labels(&ctx.device, &ctx.queue, Some(&labels));
-    let outlined = renderer.render_mpr_image(&ctx, &scene, &s, &view, 96, 96).unwrap();
+    let outlined = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
     assert_eq!(cyan(&plain), 0);
     assert!(cyan(&outlined) > 10, "selected lesion outline missing");
     let cam = camera(&scene);
-    let glow = renderer.render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE).unwrap();
+    let glow = renderer
+        .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+        .unwrap();
     let greenish = glow.pixels().filter(|p| p[1] > p[0] && p[2] > 60).count();
     assert!(greenish > 5, "lesion glow missing in 3D");
     // Highlight off restores the plain rendering.
     let mut off = s.clone();
     off.highlight_lesions = false;
-    let again = renderer.render_mpr_image(&ctx, &scene, &off, &view, 96, 96).unwrap();
+    let again = renderer
+        .render_mpr_image(&ctx, &scene, &off, &view, 96, 96)
+        .unwrap();
     assert_eq!(again, plain);
 }

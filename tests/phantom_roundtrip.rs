@@ -22,7 +22,12 @@ fn round_trip(kind: PhantomKind, options: &PhantomOptions) {
         }
     }
     // CT exact to 1 HU (stored as integers); PET to its per-slice 16-bit quantisation.
-    let ct_err = ct.data.iter().zip(&phantom.ct.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let ct_err = ct
+        .data
+        .iter()
+        .zip(&phantom.ct.data)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
     assert!(ct_err <= 0.5 + 1e-3, "CT differs by {ct_err} HU");
     let max = phantom.pet.stats().max as f32;
     let pet_err = pet
@@ -42,12 +47,24 @@ fn round_trip(kind: PhantomKind, options: &PhantomOptions) {
 
 #[test]
 fn nema_round_trips_through_dicom() {
-    round_trip(PhantomKind::Nema, &PhantomOptions { downscale: 2, ..Default::default() });
+    round_trip(
+        PhantomKind::Nema,
+        &PhantomOptions {
+            downscale: 2,
+            ..Default::default()
+        },
+    );
 }
 
 #[test]
 fn torso_round_trips_through_dicom() {
-    round_trip(PhantomKind::Torso, &PhantomOptions { downscale: 3, ..Default::default() });
+    round_trip(
+        PhantomKind::Torso,
+        &PhantomOptions {
+            downscale: 3,
+            ..Default::default()
+        },
+    );
 }
 
 #[test]
@@ -62,7 +79,10 @@ fn nema_largest_sphere_and_background_have_their_suv() {
         .unwrap();
     assert_eq!(largest.diameter_mm, 37.0);
     let centre = pet.sample_patient(largest.centre_mm).unwrap() as f64 * factor;
-    assert!((centre - 4.0).abs() < 0.4, "37 mm sphere centre SUV {centre}");
+    assert!(
+        (centre - 4.0).abs() < 0.4,
+        "37 mm sphere centre SUV {centre}"
+    );
     // Background: a slab 40 mm below the sphere plane, away from the lung insert.
     let (mut sum, mut n) = (0.0, 0);
     let z = largest.centre_mm.z - 40.0;
@@ -79,5 +99,8 @@ fn nema_largest_sphere_and_background_have_their_suv() {
         }
     }
     let mean = sum / n as f64;
-    assert!(n > 100 && (mean - 1.0).abs() < 0.05, "background mean SUV {mean} over {n} samples");
+    assert!(
+        n > 100 && (mean - 1.0).abs() < 0.05,
+        "background mean SUV {mean} over {n} samples"
+    );
 }

@@ -32,7 +32,10 @@ fn region_difference(a: &image::RgbaImage, b: &image::RgbaImage, rect: [f32; 4])
 }
 
 fn distinct_colours(img: &image::RgbaImage) -> usize {
-    img.pixels().map(|p| p.0).collect::<std::collections::HashSet<_>>().len()
+    img.pixels()
+        .map(|p| p.0)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 fn load(path: &Path) -> image::RgbaImage {
@@ -82,7 +85,11 @@ fn scripted_session_changes_what_it_should() {
         return;
     }
     assert!(out.status.success(), "viewer failed: {log}");
-    let (a, b, key) = (load(&d.join("a.png")), load(&d.join("b.png")), load(&d.join("key.png")));
+    let (a, b, key) = (
+        load(&d.join("a.png")),
+        load(&d.join("b.png")),
+        load(&d.join("key.png")),
+    );
     assert!(distinct_colours(&a) > 200, "first screenshot looks empty");
     assert!(distinct_colours(&key) > 200, "key frame looks empty");
     // Layout: a 250-point control panel on the left, then 2x2 panes: 3D top left, axial
@@ -91,8 +98,17 @@ fn scripted_session_changes_what_it_should() {
     let mid_x = left + (1.0 - left) / 2.0;
     let three_d = [left + 0.02, 0.05, mid_x - 0.02, 0.45];
     let axial = [mid_x + 0.02, 0.05, 0.98, 0.45];
-    assert!(region_difference(&a, &b, three_d) > 2.0, "rotation did not change the 3D view");
-    assert!(region_difference(&a, &b, axial) > 2.0, "scroll and window did not change the axial pane");
+    assert!(
+        region_difference(&a, &b, three_d) > 2.0,
+        "rotation did not change the 3D view"
+    );
+    assert!(
+        region_difference(&a, &b, axial) > 2.0,
+        "scroll and window did not change the axial pane"
+    );
     let _ = std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output"));
-    let _ = b.save(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output/viewer.png"));
+    let _ = b.save(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/test-output/viewer.png"
+    ));
 }

@@ -143,32 +143,36 @@ pub(crate) fn threshold_components(
     regions
 }
 
-/// Grows a region from `seed` over voxels with SUV >= `threshold` inside the index box
-/// `[lo, hi]` (inclusive) that `state` shows as [`FREE`], claiming them as [`TAKEN`]; voxels
-/// failing the CT range are marked [`REJECTED`] on first sight. Keeps the region in `regions`
-/// when it has at least `min_voxels` voxels (claimed voxels stay claimed either way).
+/// A region growing of the percent-of-max method: from `seed` over voxels with SUV >=
+/// `threshold` inside the index box `[lo, hi]` (inclusive) that `state` shows as [`FREE`] and
+/// that belong to no candidate ranked before (hotter than) this one's `rank`, per the array of
+/// every voxel's candidate rank (0 for none); claimed voxels become [`TAKEN`]. Voxels failing
+/// the CT range are marked [`REJECTED`] on first sight.
 pub(crate) struct Growth {
     pub seed: usize,
+    pub rank: u32,
     pub threshold: f32,
     pub lo: [usize; 3],
     pub hi: [usize; 3],
 }
 
 impl Growth {
-    /// Runs the growth; returns whether the region was kept.
+    /// Runs the growth, keeping the region in `regions` when it has at least `min_voxels`
+    /// voxels (claimed voxels stay claimed either way); returns whether it was kept.
     pub fn run(
         &self,
         field: &Field<'_>,
+        ranks: &[u32],
         state: &mut [u8],
         regions: &mut Regions,
         min_voxels: usize,
     ) -> bool {
         state[self.seed] = TAKEN;
         let start = regions.begin();
-        let (t, lo, hi) = (self.threshold, self.lo, self.hi);
+        let (t, lo, hi, own) = (self.threshold, self.lo, self.hi, self.rank);
         flood(field.dims, self.seed, &mut regions.voxels, |n, v| {
-            if state[n] != FREE || field.suv[n] < t || (0..3).any(|a| v[a] < lo[a] || v[a] > hi[a])
-            {
+            let free = state[n] == FREE && (ranks[n] == 0 || ranks[n] >= own);
+            if !free || field.suv[n] < t || (0..3).any(|a| v[a] < lo[a] || v[a] > hi[a]) {
                 return false;
             }
             if !field.ct_ok(n) {
@@ -238,14 +242,19 @@ mod tests {
         let f = field(&suv, [5, 5, 5]);
         let mut state = vec![FREE; suv.len()];
         state[f.dims.index(1, 1, 1)] = TAKEN;
+        let mut ranks = vec![0u32; suv.len()];
+        ranks[f.dims.index(3, 3, 3)] = 1; // a hotter candidate's voxel: off limits
+        ranks[f.dims.index(3, 3, 2)] = 3; // a fainter candidate's voxel: merged
+        ranks[f.dims.index(2, 2, 2)] = 2;
         let mut regions = Regions::default();
         let g = Growth {
             seed: f.dims.index(2, 2, 2),
+            rank: 2,
             threshold: 1.0,
             lo: [1, 1, 1],
             hi: [3, 3, 3],
         };
-        assert!(g.run(&f, &mut state, &mut regions, 1));
-        assert_eq!(regions.region(0).len(), 26);
+        assert!(g.run(&f, &ranks, &mut state, &mut regions, 1));
+        assert_eq!(regions.region(0).len(), 25);
     }
 }

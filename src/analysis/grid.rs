@@ -60,6 +60,11 @@ impl Affine {
         Self::from_fn(|v| g.voxel_to_patient(v))
     }
 
+    /// Patient mm to continuous voxel coordinates.
+    pub fn patient_to_voxel(g: &Geometry) -> Self {
+        Self::from_fn(|p| g.patient_to_voxel(p))
+    }
+
     /// Voxel indices of grid `from` to continuous voxel coordinates of grid `to`.
     pub fn between(from: &Geometry, to: &Geometry) -> Self {
         Self::from_fn(|v| to.patient_to_voxel(from.voxel_to_patient(v)))

@@ -2,24 +2,15 @@
 //! given centre or proposed automatically.
 
 use glam::DVec3;
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::grid::{Affine, CtSampler, Dims};
+use super::liver_search::propose;
 use super::measure::sphere_fold;
 use super::AnalysisError;
 use crate::volume::Volume;
 
 /// Radius of the PERCIST liver reference sphere (3 cm diameter).
 pub const LIVER_SPHERE_RADIUS_MM: f64 = 15.0;
-/// Spacing of the grid of candidate sphere centres searched by the automatic proposal.
-pub const LIVER_SEARCH_STEP_MM: f64 = 10.0;
-/// Accepted liver SUV mean range for a proposed sphere.
-pub const LIVER_SUV_RANGE: (f64, f64) = (1.0, 4.0);
-/// Accepted mean CT number range (HU) for a proposed sphere, when a CT is present.
-pub const LIVER_HU_RANGE: (f64, f64) = (30.0, 90.0);
-/// Voxels at or above this SUV count as the body when locating the body's left-right centre.
-const BODY_SUV: f32 = 0.2;
 
 /// The liver reference region PERCIST thresholds are derived from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,16 +39,42 @@ impl LiverReference {
     pub fn cov(&self) -> f64 {
         self.suv_sd / self.suv_mean
     }
+
+    /// Mean and sample SD from a count, sum and sum of squares.
+    pub(crate) fn from_sums(
+        centre_mm: DVec3,
+        (n, sum, sum2): (usize, f64, f64),
+        proposed: bool,
+    ) -> Option<Self> {
+        if n == 0 {
+            return None;
+        }
+        let mean = sum / n as f64;
+        let var = if n > 1 {
+            ((sum2 - sum * mean) / (n - 1) as f64).max(0.0)
+        } else {
+            0.0
+        };
+        Some(Self {
+            centre_mm,
+            radius_mm: LIVER_SPHERE_RADIUS_MM,
+            suv_mean: mean,
+            suv_sd: var.sqrt(),
+            voxel_count: n,
+            proposed,
+        })
+    }
 }
 
-/// The liver reference at a given centre, or proposed (see [`propose`]) when `centre` is None.
+/// The liver reference at a given centre, or proposed (see
+/// [`propose_liver_reference`](super::propose_liver_reference)) when `centre` is None.
 pub fn liver_reference(
     suv: &Volume,
     ct: Option<&Volume>,
     centre: Option<DVec3>,
 ) -> Result<LiverReference, AnalysisError> {
     match centre {
-        Some(c) => measure_sphere(suv, c, false)
+        Some(c) => measure_sphere(suv, c)
             .filter(|r| r.voxel_count >= 2 && r.suv_mean > 0.0)
             .ok_or_else(|| AnalysisError::NoLiverReference {
                 reason: format!(
@@ -70,178 +87,18 @@ pub fn liver_reference(
 }
 
 /// SUV statistics of the sphere of radius [`LIVER_SPHERE_RADIUS_MM`] at `centre`.
-fn measure_sphere(suv: &Volume, centre: DVec3, proposed: bool) -> Option<LiverReference> {
-    let (s, s2, n) = sphere_fold(
+fn measure_sphere(suv: &Volume, centre: DVec3) -> Option<LiverReference> {
+    let sums = sphere_fold(
         suv,
         centre,
         LIVER_SPHERE_RADIUS_MM,
-        (0.0f64, 0.0f64, 0usize),
-        |(s, s2, n), v, _| {
+        (0usize, 0.0f64, 0.0f64),
+        |(n, s, s2), v, _| {
             let v = v as f64;
-            (s + v, s2 + v * v, n + 1)
+            (n + 1, s + v, s2 + v * v)
         },
     );
-    if n == 0 {
-        return None;
-    }
-    let mean = s / n as f64;
-    let var = if n > 1 {
-        ((s2 - s * mean) / (n - 1) as f64).max(0.0)
-    } else {
-        0.0
-    };
-    Some(LiverReference {
-        centre_mm: centre,
-        radius_mm: LIVER_SPHERE_RADIUS_MM,
-        suv_mean: mean,
-        suv_sd: var.sqrt(),
-        voxel_count: n,
-        proposed,
-    })
-}
-
-/// Mean CT number sampled (trilinear) at the centres of the PET voxels in the sphere; `None`
-/// when fewer than half of them lie inside the CT.
-fn sphere_hu(suv: &Volume, ct: &Volume, centre: DVec3) -> Option<f64> {
-    let sampler = CtSampler::new(&suv.geometry, ct);
-    let (sum, hits, total) = sphere_fold(
-        suv,
-        centre,
-        LIVER_SPHERE_RADIUS_MM,
-        (0.0f64, 0usize, 0usize),
-        |(s, h, t), _, v| match sampler.at(v) {
-            Some(hu) => (s + hu as f64, h + 1, t + 1),
-            None => (s, h, t + 1),
-        },
-    );
-    (hits > 0 && 2 * hits >= total).then(|| sum / hits as f64)
-}
-
-/// Proposes a liver reference sphere automatically.
-///
-/// Candidate centres lie on a [`LIVER_SEARCH_STEP_MM`] grid over the PET, restricted to the
-/// patient's right half (patient x below the body's centre, LPS: patient right is -x; the body
-/// centre is the mean x of voxels with SUV >= 0.2) and to spheres wholly inside the PET grid.
-/// As a speed shortcut a candidate is only measured when the SUV at its nearest voxel lies in
-/// half the lower to 1.5 x the upper [`LIVER_SUV_RANGE`] limit. Candidates must have an SUV
-/// mean within [`LIVER_SUV_RANGE`] and, when a CT is given, a mean CT number within
-/// [`LIVER_HU_RANGE`]. The one with the lowest coefficient of variation wins (ties: the higher
-/// mean).
-pub fn propose(suv: &Volume, ct: Option<&Volume>) -> Result<LiverReference, AnalysisError> {
-    let centres = candidate_centres(suv);
-    if centres.is_empty() {
-        return Err(AnalysisError::NoLiverReference {
-            reason: "no 3 cm sphere fits inside the PET in the patient's right half".into(),
-        });
-    }
-    let best = centres
-        .par_iter()
-        .filter_map(|&c| evaluate(suv, ct, c))
-        .reduce_with(|a, b| if better(&b, &a) { b } else { a });
-    best.ok_or_else(|| AnalysisError::NoLiverReference {
-        reason: format!(
-            "no 3 cm sphere in the patient's right half has an SUV mean in {:?}{}",
-            LIVER_SUV_RANGE,
-            if ct.is_some() {
-                format!(" and a CT mean in {LIVER_HU_RANGE:?} HU")
-            } else {
-                String::new()
-            }
-        ),
-    })
-}
-
-/// Whether `a` is a better liver candidate than `b` (lower CoV; ties: higher mean; then the
-/// lower centre in x, y, z order so the choice is deterministic).
-fn better(a: &LiverReference, b: &LiverReference) -> bool {
-    let key = |r: &LiverReference| (r.cov(), -r.suv_mean, r.centre_mm.to_array());
-    let (ka, kb) = (key(a), key(b));
-    ka.partial_cmp(&kb).is_some_and(|o| o.is_lt())
-}
-
-/// Measures one candidate centre and applies the acceptance criteria.
-fn evaluate(suv: &Volume, ct: Option<&Volume>, centre: DVec3) -> Option<LiverReference> {
-    let (lo, hi) = LIVER_SUV_RANGE;
-    let v = suv.geometry.patient_to_voxel(centre).round();
-    let at = suv.get(v.x as usize, v.y as usize, v.z as usize)? as f64;
-    if at < 0.5 * lo || at > 1.5 * hi {
-        return None;
-    }
-    let r = measure_sphere(suv, centre, true)?;
-    if r.suv_mean < lo || r.suv_mean > hi || r.voxel_count < 2 {
-        return None;
-    }
-    if let Some(ct) = ct {
-        let hu = sphere_hu(suv, ct, centre)?;
-        if hu < LIVER_HU_RANGE.0 || hu > LIVER_HU_RANGE.1 {
-            return None;
-        }
-    }
-    Some(r)
-}
-
-/// Grid points in the right half of the body whose 3 cm sphere lies inside the PET grid.
-fn candidate_centres(suv: &Volume) -> Vec<DVec3> {
-    let g = &suv.geometry;
-    let Some(body_x) = body_centre_x(suv) else {
-        return Vec::new();
-    };
-    let r = LIVER_SPHERE_RADIUS_MM;
-    let (lo, hi) = g.patient_bounds();
-    let steps = |a: usize| ((hi[a] - lo[a] - 2.0 * r) / LIVER_SEARCH_STEP_MM).floor();
-    let (nx, ny, nz) = (steps(0), steps(1), steps(2));
-    if nx < 0.0 || ny < 0.0 || nz < 0.0 {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for k in 0..=nz as usize {
-        for j in 0..=ny as usize {
-            for i in 0..=nx as usize {
-                let offset = DVec3::new(i as f64, j as f64, k as f64) * LIVER_SEARCH_STEP_MM;
-                let c = lo + DVec3::splat(r) + offset;
-                if c.x < body_x && sphere_inside(suv, c) {
-                    out.push(c);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether the sphere at `centre` lies within the hull of the PET voxel centres.
-fn sphere_inside(suv: &Volume, centre: DVec3) -> bool {
-    let g = &suv.geometry;
-    let v = g.patient_to_voxel(centre);
-    (0..3).all(|a| {
-        let reach = LIVER_SPHERE_RADIUS_MM / g.spacing[a];
-        v[a] - reach >= 0.0 && v[a] + reach <= (g.dims[a] - 1) as f64
-    })
-}
-
-/// Patient x of the centroid of the voxels with SUV >= [`BODY_SUV`]; `None` when there are
-/// none.
-fn body_centre_x(suv: &Volume) -> Option<f64> {
-    let dims = Dims::of(&suv.geometry);
-    let slice = dims.slice_len();
-    let (sum, n) = suv
-        .data
-        .par_chunks(slice)
-        .enumerate()
-        .map(|(z, values)| {
-            let mut s = DVec3::ZERO;
-            let mut n = 0usize;
-            for (k, &v) in values.iter().enumerate() {
-                if v >= BODY_SUV {
-                    let (x, y) = (k % dims.nx, k / dims.nx);
-                    s += DVec3::new(x as f64, y as f64, z as f64);
-                    n += 1;
-                }
-            }
-            (s, n)
-        })
-        .reduce(|| (DVec3::ZERO, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let to_patient = Affine::voxel_to_patient(&suv.geometry);
-    (n > 0).then(|| to_patient.apply_f(sum / n as f64).x)
+    LiverReference::from_sums(centre, sums, false)
 }
 
 #[cfg(test)]
@@ -287,7 +144,11 @@ mod tests {
         assert!(!r.proposed);
         assert!((r.suv_mean - 2.0).abs() < 1e-6);
         // Sphere of radius 15 mm on a 4 mm grid: a few dozen voxels.
-        assert!(r.voxel_count > 150 && r.voxel_count < 270, "{}", r.voxel_count);
+        assert!(
+            r.voxel_count > 150 && r.voxel_count < 270,
+            "{}",
+            r.voxel_count
+        );
     }
 
     #[test]

@@ -150,14 +150,10 @@ pub(crate) fn sphere_fold<A>(
     let v = g.patient_to_voxel(centre);
     // Half-width of the index box; generous so oblique grids are covered too.
     let reach = |a: usize| (radius_mm / g.spacing[a]).ceil() + 1.0;
-    let range = |a: usize, n: usize| -> std::ops::RangeInclusive<usize> {
+    let range = |a: usize, n: usize| -> std::ops::Range<usize> {
         let lo = (v[a] - reach(a)).floor().max(0.0);
-        let hi = (v[a] + reach(a)).ceil().min(n as f64 - 1.0);
-        if hi < lo {
-            1..=0
-        } else {
-            lo as usize..=hi as usize
-        }
+        let end = (v[a] + reach(a)).ceil().min(n as f64 - 1.0) + 1.0;
+        lo as usize..end.max(lo) as usize
     };
     let r2 = radius_mm * radius_mm;
     let mut acc = init;

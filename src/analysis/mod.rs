@@ -10,6 +10,7 @@
 mod components;
 mod grid;
 mod liver;
+mod liver_search;
 mod measure;
 pub mod report;
 mod segment;
@@ -20,9 +21,10 @@ use glam::DVec3;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use liver::{
-    liver_reference, propose as propose_liver_reference, LiverReference, LIVER_HU_RANGE,
-    LIVER_SEARCH_STEP_MM, LIVER_SPHERE_RADIUS_MM, LIVER_SUV_RANGE,
+pub use liver::{liver_reference, LiverReference, LIVER_SPHERE_RADIUS_MM};
+pub use liver_search::{
+    propose as propose_liver_reference, LIVER_COV_TIE, LIVER_HU_RANGE, LIVER_SEARCH_STEP_MM,
+    LIVER_SUV_RANGE,
 };
 pub use measure::{suv_peak, Lesion, SUVPEAK_DEFINITION, SUVPEAK_RADIUS_MM};
 
@@ -52,14 +54,22 @@ pub enum Method {
     ///    hottest voxel was already taken by an earlier (hotter) lesion is merged into it, i.e.
     ///    skipped.
     /// 3. Otherwise a region grows (26-connected) from the candidate's hottest voxel over voxels
-    ///    with SUV >= `fraction` x that SUVmax which are not taken by an earlier lesion and lie
-    ///    within the candidate's voxel bounding box grown by
-    ///    [`HotspotParams::growth_margin_mm`] along each axis; this keeps faint lesions, whose
-    ///    threshold may lie near the background, from leaking into noisy background. The grown
-    ///    region may extend beyond the candidate (when the threshold is below `seed_suv`).
+    ///    with SUV >= `fraction` x that SUVmax which are not taken by an earlier lesion, do not
+    ///    belong to an earlier (hotter) candidate, and lie within the candidate's voxel
+    ///    bounding box grown by [`HotspotParams::growth_margin_mm`] along each axis. The box
+    ///    keeps faint lesions, whose threshold may lie near the background, from leaking into
+    ///    noisy background; the candidate rule keeps them out of the unclaimed rim of a hotter
+    ///    neighbour (so a lesion's SUVmax is always its candidate's). The region may extend
+    ///    beyond its candidate into voxels below `seed_suv` and into fainter candidates, which
+    ///    are then merged (step 2).
     /// 4. Grown regions claim their voxels even when they are then dropped by the minimum
-    ///    volume. Only the hottest voxel of each candidate seeds a lesion, so two hot spots
-    ///    bridged by uptake >= `seed_suv` form one candidate and one lesion.
+    ///    volume.
+    ///
+    /// Only the hottest voxel of each candidate seeds a lesion: two hot spots bridged by uptake
+    /// at or above `seed_suv` form one candidate, and the fainter is part of the hotter's
+    /// lesion when it exceeds the fraction, else not segmented. In whole-body scans at seed 2 organs bridged
+    /// by liver and blood-pool uptake (kidneys, heart) can form one candidate; raise
+    /// `seed_suv`, or use [`Method::Absolute`] or [`Method::Percist`] for a survey.
     #[serde(rename = "percent")]
     PercentOfMax {
         /// Fraction of SUVmax, in (0, 1] (0.41 for the EANM 41 % rule).
@@ -272,9 +282,7 @@ fn validate(
     }
     let bad = |what: String| Err(AnalysisError::InvalidParameter(what));
     match params.method {
-        Method::Absolute { suv } if !suv.is_finite() => {
-            return bad(format!("SUV threshold {suv}"))
-        }
+        Method::Absolute { suv } if !suv.is_finite() => return bad(format!("SUV threshold {suv}")),
         Method::PercentOfMax { fraction } if !(fraction > 0.0 && fraction <= 1.0) => {
             return bad(format!(
                 "fraction of SUVmax {fraction} (must be in (0, 1], e.g. 0.41)"
@@ -292,7 +300,7 @@ fn validate(
         return bad(format!("minimum volume {} mL", params.min_volume_ml));
     }
     if let Some((lo, hi)) = params.ct_range_hu {
-        if !(lo <= hi) {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
             return bad(format!("CT range {lo}..{hi} HU"));
         }
     }

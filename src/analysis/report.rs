@@ -202,7 +202,10 @@ mod tests {
         let csv = to_csv(&result());
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0].split(',').collect::<Vec<_>>(), CSV_COLUMNS.to_vec());
+        assert_eq!(
+            lines[0].split(',').collect::<Vec<_>>(),
+            CSV_COLUMNS.to_vec()
+        );
         let row: Vec<&str> = lines[1].split(',').collect();
         assert_eq!(row.len(), CSV_COLUMNS.len());
         assert_eq!(row[0], "1");
@@ -233,7 +236,10 @@ mod tests {
         assert_eq!(v["method_params"]["name"], "abs");
         assert_eq!(v["lesion_count"], 2);
         assert!(v["liver"].is_null());
-        assert_eq!(v["lesions"][0]["max_position_mm"], json!([-10.5, 20.0, 30.25]));
+        assert_eq!(
+            v["lesions"][0]["max_position_mm"],
+            json!([-10.5, 20.0, 30.25])
+        );
         assert_eq!(v["lesions"][1]["ct_hu_mean"], Value::Null);
     }
 

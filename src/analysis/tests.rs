@@ -63,7 +63,11 @@ fn min_volume_drops_small_lesions() {
     let r = find_hotspots(&v, None, &params).unwrap();
     assert_eq!(r.lesions.len(), 1);
     assert!((r.lesions[0].volume_ml - 0.512).abs() < 1e-9);
-    assert_eq!(r.labels[v.index(11, 11, 11)], 0, "dropped lesions are unlabelled");
+    assert_eq!(
+        r.labels[v.index(11, 11, 11)],
+        0,
+        "dropped lesions are unlabelled"
+    );
     // Exactly the minimum volume is kept.
     let params = HotspotParams {
         min_volume_ml: 0.512,
@@ -93,8 +97,14 @@ fn lesions_are_sorted_and_measured() {
     assert!((top.tlg - top.suv_mean * top.volume_ml).abs() < 1e-12);
     let centre = v.geometry.voxel_to_patient(DVec3::splat(11.5));
     assert!((top.centroid_mm - centre).length() < 1e-9);
-    assert_eq!(top.bbox_min_mm, v.geometry.voxel_to_patient(DVec3::splat(10.0)));
-    assert_eq!(top.bbox_max_mm, v.geometry.voxel_to_patient(DVec3::splat(13.0)));
+    assert_eq!(
+        top.bbox_min_mm,
+        v.geometry.voxel_to_patient(DVec3::splat(10.0))
+    );
+    assert_eq!(
+        top.bbox_max_mm,
+        v.geometry.voxel_to_patient(DVec3::splat(13.0))
+    );
     assert!((r.total_mtv_ml - (64.0 + 27.0) * 0.008).abs() < 1e-9);
     assert!((r.total_tlg - r.lesions.iter().map(|l| l.tlg).sum::<f64>()).abs() < 1e-12);
     assert_eq!(r.threshold_description, "SUV >= 2.50");
@@ -235,6 +245,33 @@ fn percent_of_max_merges_a_candidate_inside_a_hotter_lesion() {
 }
 
 #[test]
+fn percent_of_max_keeps_faint_lesions_out_of_a_hotter_rim() {
+    let mut v = background([30, 20, 20]);
+    // A hot core (20) in a rim of 3: one candidate at seed 2, grown at 8.2: the core only.
+    fill(&mut v, [4, 4, 4], [11, 11, 11], 3.0);
+    fill(&mut v, [5, 5, 5], [10, 10, 10], 20.0);
+    // A faint candidate three voxels away, grown at 0.41 x 2.1 = 0.86, below the background.
+    set(&mut v, [14, 7, 7], 2.1);
+    let params = HotspotParams {
+        method: Method::PercentOfMax { fraction: 0.41 },
+        min_volume_ml: 0.0,
+        ..Default::default()
+    };
+    let r = find_hotspots(&v, None, &params).unwrap();
+    assert_eq!(r.lesions.len(), 2);
+    assert_eq!(r.lesions[0].voxel_count, 125);
+    let faint = &r.lesions[1];
+    assert!((faint.suv_max - 2.1).abs() < 1e-6, "{faint:?}");
+    assert_eq!(r.labels[v.index(4, 7, 7)], 0, "the rim stays unclaimed");
+    assert_eq!(r.labels[v.index(10, 7, 7)], 0, "the rim stays unclaimed");
+    assert_eq!(
+        r.labels[v.index(12, 7, 7)],
+        2,
+        "the faint lesion grows over background"
+    );
+}
+
+#[test]
 fn percist_uses_the_given_liver_sphere() {
     let mut v = background([30, 30, 30]);
     fill(&mut v, [0, 0, 0], [30, 30, 30], 2.0);
@@ -288,7 +325,10 @@ fn suv_volume_scales_and_relabels() {
 #[test]
 fn method_displays_and_serialises() {
     assert_eq!(Method::Absolute { suv: 2.5 }.to_string(), "abs");
-    assert_eq!(Method::PercentOfMax { fraction: 0.41 }.to_string(), "percent");
+    assert_eq!(
+        Method::PercentOfMax { fraction: 0.41 }.to_string(),
+        "percent"
+    );
     assert_eq!(Method::Percist.to_string(), "percist");
     let j = serde_json::to_value(Method::PercentOfMax { fraction: 0.5 }).unwrap();
     assert_eq!(j, serde_json::json!({"name": "percent", "fraction": 0.5}));
