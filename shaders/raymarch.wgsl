@@ -230,8 +230,20 @@ fn mip(vol: texture_3d<f32>, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: v
     return best;
 }
 
-@fragment
-fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+// A primary ray and the parameter range it spends in the volumes the mode uses.
+struct Ray {
+    o: vec3<f32>,
+    d: vec3<f32>,
+    t_enter: f32,
+    t_exit: f32,
+    ct_range: vec2<f32>,
+    pet_range: vec2<f32>,
+    use_ct: bool,
+    use_pet: bool,
+    jitter: f32,
+};
+
+fn setup_ray(frag: vec4<f32>) -> Ray {
     let mode = u.flags.x;
     let bits = u.flags.y;
     let has_ct = (bits & HAS_CT) != 0u;
@@ -282,6 +294,22 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
 
     let step = u.params.x;
     let jitter = jitter_at(vec2<u32>(frag.xy));
+    return Ray(o, d, t_enter, t_exit, ct_range, pet_range, use_ct, use_pet, jitter);
+}
+
+// MIP modes have an entry point of their own: the compact loop compiles to fast code,
+// untouched by the compositing path.
+@fragment
+fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+    let mode = u.flags.x;
+    let r = setup_ray(frag);
+    let o = r.o;
+    let d = r.d;
+    let t_enter = r.t_enter;
+    let t_exit = r.t_exit;
+    let jitter = r.jitter;
+    let use_ct = r.use_ct;
+    let use_pet = r.use_pet;
     if (mode == MODE_PET_MIP) {
         var best = 0.0;
         if (use_pet) {
@@ -291,7 +319,7 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
         let s = clamp((best - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
         return vec4<f32>(colormap_lookup(s), 1.0);
     }
-    if (mode == MODE_CT_MIP) {
+    {
         var best = -FAR;
         if (use_ct) {
             best = mip(ct_tex, ct_brick_range, u.ct_dims, u.ct_bricks, u.ct_patient_to_tex,
@@ -300,6 +328,23 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
         let s = clamp((best - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);
         return vec4<f32>(vec3<f32>(s), 1.0);
     }
+}
+
+@fragment
+fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+    let mode = u.flags.x;
+    let bits = u.flags.y;
+    let r = setup_ray(frag);
+    let o = r.o;
+    let d = r.d;
+    let t_enter = r.t_enter;
+    let t_exit = r.t_exit;
+    let jitter = r.jitter;
+    let use_ct = r.use_ct;
+    let use_pet = r.use_pet;
+    let ct_range = r.ct_range;
+    let pet_range = r.pet_range;
+    let step = u.params.x;
     let skip = (bits & SKIP_EMPTY) != 0u;
     var colour = vec3<f32>(0.0);
     var alpha = 0.0;

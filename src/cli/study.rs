@@ -20,6 +20,8 @@ pub struct ViewStudy {
     /// "SUV" or the PET's own units when SUV is unavailable.
     pub pet_units_label: String,
     pub suv_available: bool,
+    /// Header values SUV was computed from, so the user can correct them.
+    pub suv_inputs: Option<crate::dicom::SuvInputs>,
     pub patient: PatientInfo,
     /// Series choices, SUV notes and load problems, for the user.
     pub notes: Vec<String>,
@@ -35,6 +37,7 @@ pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<Vi
             pet: Some(phantom.pet),
             pet_units_label: "SUV".into(),
             suv_available: true,
+            suv_inputs: Some(phantom_suv_inputs(&phantom.acquisition)),
             patient: PatientInfo {
                 name: Some("PHANTOM^TORSO".into()),
                 id: Some("PHANTOM".into()),
@@ -47,6 +50,7 @@ pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<Vi
     let study = load_study(&paths, &args.load_options())?;
     let mut notes = study.notes.clone();
     notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
+    let suv_inputs = study.pet.as_ref().map(|p| p.suv_inputs.clone());
     let (pet, factor, label, suv) = match study.pet {
         Some(pet) => {
             let reason = pet.calibration.unavailable_reason();
@@ -70,12 +74,63 @@ pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<Vi
         pet_display_factor: factor,
         pet_units_label: label,
         suv_available: suv,
+        suv_inputs,
         patient: study.patient,
         notes,
     })
 }
 
+/// The phantom's acquisition as the header values a scanner would write.
+fn phantom_suv_inputs(a: &crate::phantom::Acquisition) -> crate::dicom::SuvInputs {
+    use crate::dicom::datetime::Instant;
+    let injection = Instant::from_date_time("20260101", "090000");
+    crate::dicom::SuvInputs {
+        units: Some("BQML".into()),
+        corrected_image: Some(vec!["ATTN".into(), "DECY".into()]),
+        decay_correction: Some("START".into()),
+        weight_kg: Some(a.weight_kg),
+        height_m: Some(a.height_m),
+        sex: Some(a.sex.to_string()),
+        total_dose_bq: Some(a.injected_dose_bq),
+        half_life_s: Some(a.half_life_s),
+        injection_datetime: injection,
+        series_datetime: injection.map(|i| i.plus_seconds(a.injection_to_scan_s)),
+        ..Default::default()
+    }
+}
+
 impl ViewStudy {
+    /// Recomputes SUV with user corrections; PET stays in its own units when SUV fails,
+    /// and the reason is returned.
+    pub fn apply_suv_overrides(
+        &mut self,
+        overrides: &crate::dicom::SuvOverrides,
+    ) -> Result<f64, String> {
+        let inputs = self
+            .suv_inputs
+            .as_ref()
+            .ok_or("no PET header values to recompute SUV from")?;
+        let calibration = crate::dicom::suv::calibrate(inputs, overrides);
+        match calibration.suv_factor() {
+            Some(f) => {
+                self.pet_display_factor = f;
+                self.suv_available = true;
+                self.pet_units_label = "SUV".into();
+                Ok(f)
+            }
+            None => {
+                self.pet_display_factor = 1.0;
+                self.suv_available = false;
+                self.pet_units_label = self
+                    .pet
+                    .as_ref()
+                    .map(|p| p.unit.label().to_string())
+                    .unwrap_or_default();
+                Err(calibration.unavailable_reason().unwrap_or_default())
+            }
+        }
+    }
+
     /// A sensible PET window for a mode: SUV 2.5-8 in fusion and 0-10 for MIPs when SUV is
     /// known, otherwise fractions of the PET's maximum.
     pub fn default_pet_window(&self, mode: RenderMode) -> [f32; 2] {
@@ -97,22 +152,33 @@ impl ViewStudy {
         }
     }
 
-    /// The hottest PET voxel's position, else the CT's centre.
+    /// Where the cursor starts: the hottest PET voxel inside the CT (where the fused
+    /// picture is; a cropped CT such as STS_001's frames the lesion of interest), else the
+    /// hottest PET voxel, else the CT's centre.
     pub fn default_cursor(&self) -> Vec3 {
+        let ct_box = self.ct.as_ref().map(|ct| ct.geometry.patient_bounds());
         if let Some(pet) = &self.pet {
-            if let Some((i, _)) = pet
-                .data
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-            {
-                let d = pet.dims();
-                let v = glam::DVec3::new(
+            let d = pet.dims();
+            let position = |i: usize| {
+                pet.geometry.voxel_to_patient(glam::DVec3::new(
                     (i % d[0]) as f64,
                     ((i / d[0]) % d[1]) as f64,
                     (i / (d[0] * d[1])) as f64,
-                );
-                return pet.geometry.voxel_to_patient(v).as_vec3();
+                ))
+            };
+            let inside = |p: glam::DVec3| {
+                ct_box.is_none_or(|(lo, hi)| p.cmpge(lo).all() && p.cmple(hi).all())
+            };
+            let hottest = |filter: &dyn Fn(glam::DVec3) -> bool| {
+                pet.data
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| filter(position(*i)))
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(i, _)| position(i).as_vec3())
+            };
+            if let Some(p) = hottest(&inside).or_else(|| hottest(&|_| true)) {
+                return p;
             }
         }
         self.ct

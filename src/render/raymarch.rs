@@ -147,7 +147,11 @@ impl RaymarchUniforms {
 
 /// Long-lived GPU objects of the ray marcher, plus the per-frame uniform buffer.
 pub struct RaymarchPipeline {
+    /// Compositing modes (fused DVR, CT DVR).
     pipeline: wgpu::RenderPipeline,
+    /// MIP modes: their own entry point, so their loop compiles lean.
+    mip_pipeline: wgpu::RenderPipeline,
+    mip: bool,
     layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
@@ -243,31 +247,35 @@ impl RaymarchPipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("raymarch"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: target,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let make_pipeline = |entry_point: &str| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState::default(),
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(entry_point),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: target,
+                        blend: None,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let pipeline = make_pipeline("fs_main");
+        let mip_pipeline = make_pipeline("fs_mip");
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("volume linear"),
             address_mode_u: wgpu::AddressMode::ClampToEdge,
@@ -291,6 +299,8 @@ impl RaymarchPipeline {
             current_preset: preset,
             current_colormap: colormap,
             pipeline,
+            mip_pipeline,
+            mip: false,
             layout,
             sampler,
             uniforms,
@@ -327,6 +337,7 @@ impl RaymarchPipeline {
             self.current_colormap = settings.colormap;
         }
         update_occupancy(queue, scene, settings);
+        self.mip = matches!(settings.mode, RenderMode::PetMip | RenderMode::CtMip);
         let u = RaymarchUniforms::new(scene, settings, camera, width, height);
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
         let ct = scene.ct_or_placeholder();
@@ -386,7 +397,11 @@ impl RaymarchPipeline {
     /// Records the draw into a render pass whose target matches the pipeline's format.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
         if let Some(bind_group) = &self.bind_group {
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(if self.mip {
+                &self.mip_pipeline
+            } else {
+                &self.pipeline
+            });
             pass.set_bind_group(0, bind_group, &[]);
             pass.draw(0..3, 0..1);
         }

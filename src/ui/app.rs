@@ -107,6 +107,8 @@ struct App {
     /// Index into the lesion table.
     selected: Option<usize>,
     hot_dirty: bool,
+    /// SUV corrections being edited: weight kg, dose MBq, injection date-time (DT).
+    suv_edit: (f64, f64, String),
     /// egui textures to free once the frame that last used them is done.
     free_later: Vec<egui::TextureId>,
     fatal: Option<anyhow::Error>,
@@ -150,6 +152,7 @@ impl App {
             hotspots: None,
             selected: None,
             hot_dirty: false,
+            suv_edit: (0.0, 0.0, String::new()),
             fatal: None,
         };
         let first = app.options.paths.clone();
@@ -250,6 +253,13 @@ impl App {
             _ => None,
         };
         self.hot_params.excluded_mm.clear();
+        if let Some(i) = &study.suv_inputs {
+            self.suv_edit = (
+                i.weight_kg.unwrap_or(0.0),
+                i.total_dose_bq.unwrap_or(0.0) / 1e6,
+                String::new(),
+            );
+        }
         self.hotspots = None;
         self.selected = None;
         self.hot_dirty = self.suv.is_some();
@@ -257,6 +267,37 @@ impl App {
         self.study = Some(study);
         self.dirty_3d = true;
         self.dirty_mpr = true;
+    }
+
+    /// Applies the edited weight, dose and injection time: SUV, the display and the hot
+    /// spots update; when SUV cannot be computed the PET stays in its units and the status
+    /// bar says why.
+    fn apply_suv_edit(&mut self) {
+        let (weight, dose, injection) = self.suv_edit.clone();
+        let overrides = crate::dicom::SuvOverrides {
+            weight_kg: Some(weight),
+            dose_bq: Some(dose * 1e6),
+            injection: crate::dicom::datetime::Instant::from_dt(&injection),
+        };
+        let Some(study) = &mut self.study else { return };
+        let result = study.apply_suv_overrides(&overrides);
+        let factor = study.pet_display_factor;
+        self.suv = match (&study.pet, study.suv_available) {
+            (Some(pet), true) => Some(crate::analysis::suv_volume(pet, factor)),
+            _ => None,
+        };
+        if let Some(scene) = &mut self.scene {
+            scene.pet_display_factor = factor as f32;
+        }
+        self.hotspots = None;
+        self.hot_dirty = self.suv.is_some();
+        self.upload_labels();
+        match result {
+            Ok(f) => self.message(format!("SUV recomputed: factor {f:.4e}")),
+            Err(why) => self.message(format!(
+                "SUV unavailable: {why}; PET shown in its own units"
+            )),
+        }
     }
 
     /// Re-segments hot spots when their parameters changed, and uploads the labels.
@@ -1105,6 +1146,28 @@ impl App {
                     ui.selectable_value(&mut s.colormap, c, c.label());
                 }
             });
+        if self.study.as_ref().is_some_and(|s| s.suv_inputs.is_some()) {
+            ui.collapsing("SUV inputs", |ui| {
+                ui.add(
+                    egui::DragValue::new(&mut self.suv_edit.0)
+                        .range(0.0..=400.0)
+                        .suffix(" kg"),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.suv_edit.1)
+                        .range(0.0..=5000.0)
+                        .suffix(" MBq"),
+                );
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.suv_edit.2)
+                        .hint_text("injection YYYYMMDDHHMMSS"),
+                );
+                if ui.button("Recompute SUV").clicked() {
+                    self.apply_suv_edit();
+                }
+            });
+        }
+        let s = &mut self.state.settings;
         let unit = self
             .study
             .as_ref()
