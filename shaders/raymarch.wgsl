@@ -168,17 +168,16 @@ fn shade(rgb: vec3<f32>, tc: vec3<f32>, view_dir: vec3<f32>) -> vec3<f32> {
     return mix(rgb, lit, w);
 }
 
-// Next ray parameter at which the occupancy of a volume may change.
-fn next_event(m: mat4x4<f32>, dims: vec3<f32>, bsize: f32, o: vec3<f32>, d: vec3<f32>,
-              p_tex: vec3<f32>, range: vec2<f32>, t: f32) -> f32 {
+// Next ray parameter at which the occupancy of a volume may change, for a ray whose
+// texture-space origin and direction are `ot` and `dt`.
+fn next_event(ot: vec3<f32>, dt: vec3<f32>, dims: vec3<f32>, bsize: f32, p_tex: vec3<f32>,
+              range: vec2<f32>, t: f32) -> f32 {
     if (t < range.x) {
         return range.x;
     }
     if (t > range.y) {
         return FAR;
     }
-    let ot = (m * vec4<f32>(o, 1.0)).xyz;
-    let dt = (m * vec4<f32>(d, 0.0)).xyz;
     let b = floor(p_tex * dims / bsize);
     let lo = b * bsize / dims;
     let hi = (b + vec3<f32>(1.0)) * bsize / dims;
@@ -216,7 +215,7 @@ fn mip(vol: texture_3d<f32>, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: v
         }
         if (skip && t >= checked_until) {
             let brick_max = textureLoad(ranges, brick_of(c, dims.xyz, bricks), 0).g * dims.w;
-            let next = next_event(m, dims.xyz, bricks.w, o, d, c, range, t);
+            let next = next_event(tex_o, tex_d, dims.xyz, bricks.w, c, range, t);
             if (brick_max <= best) {
                 let k_next = i32(ceil((min(next, t_exit + step) - t_enter) / step - jitter));
                 k = max(k + 1, k_next);
@@ -369,10 +368,10 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             let empty = !(ct_full || pet_full);
             var next = FAR;
             if (use_ct) {
-                next = min(next, next_event(u.ct_patient_to_tex, u.ct_dims.xyz, u.ct_bricks.w, o, d, tc, ct_range, t));
+                next = min(next, next_event(ct_o, ct_d, u.ct_dims.xyz, u.ct_bricks.w, tc, ct_range, t));
             }
             if (use_pet) {
-                next = min(next, next_event(u.pet_patient_to_tex, u.pet_dims.xyz, u.pet_bricks.w, o, d, pc, pet_range, t));
+                next = min(next, next_event(pet_o, pet_d, u.pet_dims.xyz, u.pet_bricks.w, pc, pet_range, t));
             }
             if (empty) {
                 let k_next = i32(ceil((min(next, t_exit + step) - t_enter) / step - jitter));
