@@ -72,7 +72,9 @@ impl RaymarchUniforms {
         if scene.pet.is_some() {
             bits |= HAS_PET;
         }
-        if settings.empty_space_skipping {
+        // Brick skipping pays off for DVR and PET MIP; for CT MIP over noisy soft tissue few
+        // bricks fall below the running maximum and the checks cost more than they save.
+        if settings.empty_space_skipping && settings.mode != RenderMode::CtMip {
             bits |= SKIP_EMPTY;
         }
         if settings.shading {
