@@ -597,6 +597,7 @@ impl App {
         self.free_later.extend(textures.free.drain());
         gfx.egui_state
             .handle_platform_output(&gfx.window, output.platform_output.clone());
+        self.update_hotspots();
         self.render_panes();
         let Some(gfx) = &mut self.gfx else {
             return Ok(());
