@@ -14,8 +14,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use petct::cli::study::load_view_study;
-use petct::cli::StudyArgs;
 use petct::render::camera::OrbitCamera;
 use petct::render::context::GpuContext;
 use petct::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
@@ -23,6 +21,7 @@ use petct::render::renderer::Renderer;
 use petct::render::scene::FusedScene;
 use petct::render::settings::{RenderMode, RenderSettings};
 use petct::render::transfer::CtPreset;
+use petct::study::load_view_study;
 
 struct Options {
     sizes: Vec<u32>,
@@ -77,7 +76,7 @@ fn parse() -> anyhow::Result<Options> {
 fn main() -> anyhow::Result<()> {
     let o = parse()?;
     let t0 = Instant::now();
-    let study = load_view_study(&o.paths, &StudyArgs::default())?;
+    let study = load_view_study(&o.paths, &Default::default())?;
     eprintln!("study loaded in {:.2} s", t0.elapsed().as_secs_f64());
     let ctx = GpuContext::new_headless()?;
     let adapter = ctx.adapter_description();

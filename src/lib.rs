@@ -8,5 +8,6 @@ pub mod cli;
 pub mod dicom;
 pub mod phantom;
 pub mod render;
+pub mod study;
 pub mod ui;
 pub mod volume;

@@ -355,7 +355,7 @@ fn sts001_thigh_tumour_heart_and_bladder() {
     let Some(dir) = common::data_dir("sts_001") else {
         return;
     };
-    let study = petct::cli::study::load_view_study(&[dir], &Default::default()).unwrap();
+    let study = petct::study::load_view_study(&[dir], &Default::default()).unwrap();
     assert!(study.suv_available);
     let pet = study.pet.as_ref().unwrap();
     let ct = study.ct.as_ref().unwrap();

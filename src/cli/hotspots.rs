@@ -6,9 +6,9 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use glam::DVec3;
 
-use super::study::load_view_study;
 use super::StudyArgs;
 use crate::analysis::{find_hotspots, report, suv_volume, HotspotParams, Method};
+use crate::study::load_view_study;
 
 /// Threshold methods on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,7 +63,7 @@ pub struct HotspotsArgs {
 
 /// Runs `petct hotspots`.
 pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
-    let study = load_view_study(&args.paths, &args.study)?;
+    let study = load_view_study(&args.paths, &args.study.load_options())?;
     let Some(pet) = study.pet.as_ref() else {
         bail!("no PET series found; hot spots need a PET");
     };

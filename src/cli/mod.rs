@@ -4,7 +4,6 @@ mod hotspots;
 mod info;
 mod phantom;
 mod render;
-pub mod study;
 mod view;
 
 use std::path::PathBuf;

@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use glam::Vec3;
 
-use super::study::{load_view_study, ViewStudy};
 use super::StudyArgs;
 use crate::render::camera::{OrbitCamera, Projection, StandardView};
 use crate::render::colormap::Colormap;
@@ -19,6 +18,7 @@ use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{ClipPlane, CtWindow, RenderMode, RenderSettings};
 use crate::render::transfer::CtPreset;
+use crate::study::{load_view_study, ViewStudy};
 
 /// What to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -242,7 +242,7 @@ fn camera(args: &RenderArgs, scene: &FusedScene, mode: RenderMode) -> OrbitCamer
 
 /// Runs `petct render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
-    let study = load_view_study(&args.paths, &args.study)?;
+    let study = load_view_study(&args.paths, &args.study.load_options())?;
     for note in &study.notes {
         eprintln!("{note}");
     }

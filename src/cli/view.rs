@@ -40,7 +40,7 @@ pub fn run_view(args: &ViewArgs) -> anyhow::Result<()> {
     run(ViewerOptions {
         paths: args.paths.clone(),
         script: args.script.clone(),
-        study: args.study.clone(),
+        study: args.study.load_options(),
         size: args.size.unwrap_or((0, 0)),
         no_config: args.no_config,
     })

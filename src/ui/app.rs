@@ -15,8 +15,7 @@ use winit::window::{Window, WindowId};
 use super::panes::PaneTarget;
 use super::script::{self, Command};
 use super::state::{ct_window_preset, PaneId, Persisted, ViewerState, CT_WINDOW_PRESETS};
-use crate::cli::study::{load_view_study, ViewStudy};
-use crate::cli::StudyArgs;
+use crate::dicom::LoadOptions;
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
@@ -27,6 +26,7 @@ use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{CtWindow, RenderMode};
 use crate::render::transfer::CtPreset;
+use crate::study::{load_view_study, ViewStudy};
 
 /// How the viewer starts.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +35,8 @@ pub struct ViewerOptions {
     pub paths: Vec<PathBuf>,
     /// Script to run (see [`super::script`]).
     pub script: Option<PathBuf>,
-    pub study: StudyArgs,
+    /// Series choice and SUV corrections for loading.
+    pub study: LoadOptions,
     /// Initial window size in logical pixels.
     pub size: (u32, u32),
     /// Don't read or write the settings file (tests, reproducible scripts).

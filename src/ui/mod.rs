@@ -1,6 +1,6 @@
 //! The interactive viewer: winit window, egui controls, 2x2 fused panes, scripting.
 //!
-//! Only this module knows about winit and egui; it drives `render` and shows `cli::study`.
+//! Only this module knows about winit and egui; it drives `render` and shows what `study` loads.
 
 mod app;
 mod capture;

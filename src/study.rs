@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use glam::Vec3;
 
-use super::StudyArgs;
-use crate::dicom::{load_study, PatientInfo};
+use crate::dicom::{load_study, LoadOptions, PatientInfo};
 use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
 use crate::volume::Volume;
@@ -28,7 +27,7 @@ pub struct ViewStudy {
 }
 
 /// Loads a study from paths, or the torso phantom when `paths` is empty.
-pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<ViewStudy> {
+pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Result<ViewStudy> {
     if paths.is_empty() {
         let phantom = generate(PhantomKind::Torso);
         return Ok(ViewStudy {
@@ -46,8 +45,12 @@ pub fn load_view_study(paths: &[PathBuf], args: &StudyArgs) -> anyhow::Result<Vi
             notes: vec!["built-in torso phantom".into()],
         });
     }
-    let paths = super::existing_paths(paths)?;
-    let study = load_study(&paths, &args.load_options())?;
+    for p in paths {
+        if !p.exists() {
+            anyhow::bail!("{}: no such file or folder", p.display());
+        }
+    }
+    let study = load_study(paths, options)?;
     let mut notes = study.notes.clone();
     notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
     let suv_inputs = study.pet.as_ref().map(|p| p.suv_inputs.clone());
