@@ -14,7 +14,7 @@ use winit::window::{Window, WindowId};
 
 use super::panes::PaneTarget;
 use super::script::{self, Command};
-use super::state::{ct_window_preset, PaneId, Persisted, ViewerState, CT_WINDOW_PRESETS};
+use super::state::{ct_window_preset, PaneId, ViewerState, CT_WINDOW_PRESETS};
 use crate::dicom::LoadOptions;
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
@@ -1653,11 +1653,5 @@ impl App {
             // Patient identifiers are never shown in demo mode.
             self.pane(ui, PaneId::ThreeD, rect, px);
         });
-    }
-}
-
-impl From<&ViewerState> for Persisted {
-    fn from(s: &ViewerState) -> Self {
-        s.persisted()
     }
 }
