@@ -986,6 +986,8 @@ impl App {
     fn shortcuts(&mut self, ctx: &egui::Context) {
         use egui::Key;
         let hovered = self.hovered_pane(ctx);
+        // Letters, digits and arrows belong to a text field while one has focus.
+        let typing = ctx.egui_wants_keyboard_input();
         ctx.input(|i| {
             if i.key_pressed(Key::F1) {
                 self.state.show_help = !self.state.show_help;
@@ -996,6 +998,9 @@ impl App {
             }
             if i.modifiers.command && i.key_pressed(Key::S) {
                 self.pending_key_frame();
+            }
+            if typing {
+                return;
             }
             let pane = hovered.unwrap_or(PaneId::Axial);
             let scroll = |k: Key| i.key_pressed(k);
