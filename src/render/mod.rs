@@ -11,6 +11,7 @@ pub mod gpu_volume;
 pub mod mpr;
 pub mod offscreen;
 pub mod overlay;
+pub mod pipeline_util;
 pub mod prepared;
 pub mod raymarch;
 pub mod renderer;

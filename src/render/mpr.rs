@@ -9,6 +9,10 @@ use bytemuck::{Pod, Zeroable};
 use glam::{DVec3, Vec2, Vec3};
 
 use super::gpu_volume::rgba_buffer;
+use super::pipeline_util::{
+    clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
+    uniform_entry,
+};
 use super::raymarch::colormap_entries;
 use super::scene::FusedScene;
 use super::settings::RenderSettings;
@@ -241,59 +245,17 @@ impl MprPipeline {
             label: Some("mpr.wgsl"),
             source: wgpu::ShaderSource::Wgsl(SHADER.into()),
         });
-        let tex = |binding| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                view_dimension: wgpu::TextureViewDimension::D3,
-                multisampled: false,
-            },
-            count: None,
-        };
-        let sampler = |binding| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-            count: None,
-        };
+        let float = wgpu::TextureSampleType::Float { filterable: true };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("mpr"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-                tex(1),
-                tex(2),
-                sampler(3),
-                sampler(4),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 5,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only: true },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 6,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Uint,
-                        view_dimension: wgpu::TextureViewDimension::D3,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
+                uniform_entry(0),
+                texture_3d_entry(1, float),
+                texture_3d_entry(2, float),
+                sampler_entry(3),
+                sampler_entry(4),
+                storage_entry(5),
+                texture_3d_entry(6, wgpu::TextureSampleType::Uint),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -301,48 +263,13 @@ impl MprPipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("mpr"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: target,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
-        let make_sampler = |filter| {
-            device.create_sampler(&wgpu::SamplerDescriptor {
-                label: Some("mpr sampler"),
-                address_mode_u: wgpu::AddressMode::ClampToEdge,
-                address_mode_v: wgpu::AddressMode::ClampToEdge,
-                address_mode_w: wgpu::AddressMode::ClampToEdge,
-                mag_filter: filter,
-                min_filter: filter,
-                ..Default::default()
-            })
-        };
+        let pipeline = fullscreen_pipeline(device, &module, &pipeline_layout, "fs_main", target);
         let colormap = super::colormap::Colormap::HotIron;
         Self {
             pipeline,
             layout,
-            linear: make_sampler(wgpu::FilterMode::Linear),
-            nearest: make_sampler(wgpu::FilterMode::Nearest),
+            linear: clamped_sampler(device, "mpr linear", wgpu::FilterMode::Linear),
+            nearest: clamped_sampler(device, "mpr nearest", wgpu::FilterMode::Nearest),
             colormap: rgba_buffer(device, "mpr colormap", &colormap_entries(colormap)),
             current_colormap: colormap,
         }

@@ -6,6 +6,10 @@ use glam::Mat4;
 
 use super::camera::OrbitCamera;
 use super::gpu_volume::rgba_buffer;
+use super::pipeline_util::{
+    clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
+    uniform_entry,
+};
 use super::scene::FusedScene;
 use super::settings::{RenderMode, RenderSettings};
 use super::transfer::{any_opacity, CtPreset};
@@ -164,32 +168,6 @@ pub struct RaymarchPipeline {
     bind_group: Option<wgpu::BindGroup>,
 }
 
-fn texture_entry(binding: u32, sample_type: wgpu::TextureSampleType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::FRAGMENT,
-        ty: wgpu::BindingType::Texture {
-            sample_type,
-            view_dimension: wgpu::TextureViewDimension::D3,
-            multisampled: false,
-        },
-        count: None,
-    }
-}
-
-fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::FRAGMENT,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
 /// Colormap entries as RGBA floats.
 pub fn colormap_entries(c: super::colormap::Colormap) -> Vec<[f32; 4]> {
     c.table()
@@ -217,31 +195,17 @@ impl RaymarchPipeline {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("raymarch"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-                texture_entry(1, float),
-                texture_entry(2, float),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 3,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-                texture_entry(4, wgpu::TextureSampleType::Uint),
-                texture_entry(5, wgpu::TextureSampleType::Uint),
-                texture_entry(6, unfilterable),
-                texture_entry(7, unfilterable),
+                uniform_entry(0),
+                texture_3d_entry(1, float),
+                texture_3d_entry(2, float),
+                sampler_entry(3),
+                texture_3d_entry(4, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(5, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(6, unfilterable),
+                texture_3d_entry(7, unfilterable),
                 storage_entry(8),
                 storage_entry(9),
-                texture_entry(10, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(10, wgpu::TextureSampleType::Uint),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -249,44 +213,11 @@ impl RaymarchPipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let make_pipeline = |entry_point: &str| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(entry_point),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(entry_point),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: target,
-                        blend: None,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
+        let make_pipeline =
+            |entry: &str| fullscreen_pipeline(device, &module, &pipeline_layout, entry, target);
         let pipeline = make_pipeline("fs_main");
         let mip_pipeline = make_pipeline("fs_mip");
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("volume linear"),
-            address_mode_u: wgpu::AddressMode::ClampToEdge,
-            address_mode_v: wgpu::AddressMode::ClampToEdge,
-            address_mode_w: wgpu::AddressMode::ClampToEdge,
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
+        let sampler = clamped_sampler(device, "volume linear", wgpu::FilterMode::Linear);
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("raymarch uniforms"),
             size: std::mem::size_of::<RaymarchUniforms>() as u64,
