@@ -341,9 +341,19 @@ impl RaymarchPipeline {
     }
 }
 
-/// Recomputes which bricks can contribute under the current transfer function and PET
-/// window (uploaded only when they change).
+/// Recomputes which bricks can contribute when the transfer function, the PET threshold or
+/// the mode changed since the last upload (not on camera-only changes).
 pub fn update_occupancy(queue: &wgpu::Queue, scene: &mut FusedScene, settings: &RenderSettings) {
+    let pet_threshold = settings.pet_window[0] / scene.pet_display_factor;
+    let key = (
+        settings.ct_preset,
+        pet_threshold.to_bits(),
+        settings.mode == RenderMode::FusedDvr,
+    );
+    if scene.occupancy_key == Some(key) {
+        return;
+    }
+    scene.occupancy_key = Some(key);
     let (ct_occ, pet_occ) = occupancy(scene, settings);
     if let (Some(ct), Some(occ)) = (scene.ct.as_mut(), ct_occ) {
         ct.set_occupancy(queue, occ);

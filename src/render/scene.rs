@@ -20,6 +20,10 @@ pub struct FusedScene {
     pet_geometry: Option<crate::volume::Geometry>,
     /// Messages about downsampling.
     pub warnings: Vec<String>,
+    /// What the uploaded occupancy grids were computed for (transfer function, PET
+    /// threshold in texel units, whether PET is shown), so frames that change only the
+    /// camera skip the per-brick pass.
+    pub(crate) occupancy_key: Option<(super::transfer::CtPreset, u32, bool)>,
 }
 
 /// A `u8` label volume as an integer 3D texture.
@@ -105,6 +109,7 @@ impl FusedScene {
             labels: LabelTexture::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false),
             pet_geometry,
             warnings,
+            occupancy_key: None,
         }
     }
 
