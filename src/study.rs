@@ -21,6 +21,8 @@ pub struct ViewStudy {
     pub suv_available: bool,
     /// Header values SUV was computed from, so the user can correct them.
     pub suv_inputs: Option<crate::dicom::SuvInputs>,
+    /// How SUV was derived (which clock the scan and injection times came from, ...).
+    pub suv_notes: Vec<String>,
     pub patient: PatientInfo,
     /// Series choices, SUV notes and load problems, for the user.
     pub notes: Vec<String>,
@@ -37,6 +39,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
             pet_units_label: "SUV".into(),
             suv_available: true,
             suv_inputs: Some(phantom_suv_inputs(&phantom.acquisition)),
+            suv_notes: Vec::new(),
             patient: PatientInfo {
                 name: Some("PHANTOM^TORSO".into()),
                 id: Some("PHANTOM".into()),
@@ -54,6 +57,11 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
     let mut notes = study.notes.clone();
     notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
     let suv_inputs = study.pet.as_ref().map(|p| p.suv_inputs.clone());
+    let suv_notes = study
+        .pet
+        .as_ref()
+        .map(|p| p.calibration.details.notes.clone())
+        .unwrap_or_default();
     let (pet, factor, label, suv) = match study.pet {
         Some(pet) => {
             let reason = pet.calibration.unavailable_reason();
@@ -78,6 +86,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         pet_units_label: label,
         suv_available: suv,
         suv_inputs,
+        suv_notes,
         patient: study.patient,
         notes,
     })
@@ -114,6 +123,7 @@ impl ViewStudy {
             .as_ref()
             .ok_or("no PET header values to recompute SUV from")?;
         let calibration = crate::dicom::suv::calibrate(inputs, overrides);
+        self.suv_notes = calibration.details.notes.clone();
         match calibration.suv_factor() {
             Some(f) => {
                 self.pet_display_factor = f;

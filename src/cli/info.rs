@@ -182,6 +182,23 @@ fn report(series: &Series, selected: bool, study: &StudyArgs) -> SeriesReport {
     r
 }
 
+/// The times SUV used and how they were chosen, so a reader can check them.
+/// Dates are shown only with `--show-phi`.
+fn print_suv_details(details: Option<&crate::dicom::suv::SuvDetails>, show_phi: bool) {
+    let Some(d) = details else { return };
+    if let Some(uptake) = d.uptake_s {
+        match (&d.injection, &d.scan, show_phi) {
+            (Some(injection), Some(scan), true) => println!(
+                "    SUV times: injection {injection}, scan start {scan}, uptake {uptake:.0} s"
+            ),
+            _ => println!("    SUV uptake time {uptake:.0} s"),
+        }
+    }
+    for n in &d.notes {
+        println!("    SUV note: {n}");
+    }
+}
+
 fn fill_loaded(r: &mut SeriesReport, loaded: &LoadedSeries, units: &str) {
     let g = &loaded.volume.geometry;
     r.dims = Some(g.dims);
@@ -269,6 +286,7 @@ fn print_text(
                 }
                 _ => {}
             }
+            print_suv_details(r.suv_details.as_ref(), patient.is_some());
         }
         for w in &r.warnings {
             println!("    warning: {w}");

@@ -280,6 +280,11 @@ fn acquisition_instant(ds: &Dataset) -> Option<Instant> {
 const GE_PET_CREATOR: &str = "GEMS_PETD_01";
 const PHILIPS_PET_CREATOR: &str = "Philips PET Private Group";
 
+/// A private DT value in group 0009.
+fn private_dt(ds: &Dataset, creator: &str, offset: u8) -> Option<Instant> {
+    private_text(ds, 0x0009, creator, offset).and_then(|t| Instant::from_dt(&t))
+}
+
 /// The PET values SUV needs (the earliest acquisition is filled in per series).
 fn suv_inputs(ds: &Dataset) -> SuvInputs {
     let radiopharm = first_item(ds, tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE);
@@ -308,9 +313,52 @@ fn suv_inputs(ds: &Dataset) -> SuvInputs {
             .zip(series_time.as_deref())
             .and_then(|(d, t)| Instant::from_date_time(d, t)),
         earliest_acquisition: acquisition_instant(ds),
-        ge_scan_datetime: private_text(ds, 0x0009, GE_PET_CREATOR, 0x0D)
-            .and_then(|t| Instant::from_dt(&t)),
+        ge_scan_datetime: private_dt(ds, GE_PET_CREATOR, 0x0D),
+        ge_tracer_admin_datetime: private_dt(ds, GE_PET_CREATOR, 0x3B),
+        ge_tracer_meas_datetime: private_dt(ds, GE_PET_CREATOR, 0x39),
         philips_suv_factor: private_float(ds, 0x7053, PHILIPS_PET_CREATOR, 0x00),
         philips_activity_factor: private_float(ds, 0x7053, PHILIPS_PET_CREATOR, 0x09),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
+
+    /// GE's private block as a de-identified archive leaves it: private date-times shifted
+    /// by another offset than the public ones.
+    #[test]
+    fn reads_ge_private_scan_and_tracer_date_times() {
+        let dt = |offset: u16, value: &str| {
+            DataElement::new(
+                Tag(0x0009, 0x1000 | offset),
+                VR::DT,
+                PrimitiveValue::from(value),
+            )
+        };
+        let ds = Dataset::from_element_iter([
+            DataElement::new(tags::SERIES_DATE, VR::DA, PrimitiveValue::from("19600116")),
+            DataElement::new(tags::SERIES_TIME, VR::TM, PrimitiveValue::from("095947")),
+            DataElement::new(
+                Tag(0x0009, 0x0010),
+                VR::LO,
+                PrimitiveValue::from(GE_PET_CREATOR),
+            ),
+            dt(0x0D, "19591224095947"),
+            dt(0x39, "19591224072000"),
+            dt(0x3B, "19591224072100"),
+        ]);
+        let i = suv_inputs(&ds);
+        assert_eq!(i.ge_scan_datetime, Instant::from_dt("19591224095947"));
+        assert_eq!(
+            i.ge_tracer_meas_datetime,
+            Instant::from_dt("19591224072000")
+        );
+        assert_eq!(
+            i.ge_tracer_admin_datetime,
+            Instant::from_dt("19591224072100")
+        );
+        assert_eq!(i.series_datetime, Instant::from_dt("19600116095947"));
     }
 }

@@ -14,6 +14,7 @@ mod scan;
 mod series;
 mod study;
 pub mod suv;
+mod suv_time;
 
 pub use assemble::{assemble, Assembly, SliceSource};
 pub use error::DicomError;

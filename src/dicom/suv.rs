@@ -4,6 +4,9 @@
 //! The factor multiplies rescaled pixel values (`stored * slope + intercept`); slopes vary
 //! per slice and are applied at decode time, so one factor serves the whole series.
 //!
+//! Which scan and injection times are used (never one from the public DICOM dates and the
+//! other from GE's private date-times) is decided in `suv_time`.
+//!
 //! Decisions where the sources leave room:
 //! - `CorrectedImage` must list ATTN and DECY; when it is absent SUV is refused, since the
 //!   corrections cannot be confirmed.
@@ -13,6 +16,8 @@
 //!   injection-after-scan error stands: a 23-hour uptake would give a silently wrong SUV.
 
 use super::datetime::Instant;
+use super::suv_time::scan_and_injection;
+pub use super::suv_time::Clock;
 
 /// Longest uptake time accepted when assuming the injection was on the day before the scan.
 pub const MAX_MIDNIGHT_UPTAKE_S: f64 = 6.0 * 3600.0;
@@ -46,8 +51,13 @@ pub struct SuvInputs {
     pub series_datetime: Option<Instant>,
     /// Earliest AcquisitionDate + AcquisitionTime of the series.
     pub earliest_acquisition: Option<Instant>,
-    /// GE private scan date-time (0009,xx0D in the GEMS_PETD_01 block).
+    /// GE private post-injection scan date-time (0009,xx0D in the GEMS_PETD_01 block).
     pub ge_scan_datetime: Option<Instant>,
+    /// GE private tracer administration date-time (0009,xx3B), on the clock of
+    /// `ge_scan_datetime`.
+    pub ge_tracer_admin_datetime: Option<Instant>,
+    /// GE private tracer activity measurement date-time (0009,xx39), same clock.
+    pub ge_tracer_meas_datetime: Option<Instant>,
     /// Philips private SUV scale factor (7053,xx00).
     pub philips_suv_factor: Option<f64>,
     /// Philips private activity concentration scale factor (7053,xx09).
@@ -107,6 +117,8 @@ pub struct SuvDetails {
     pub scan: Option<String>,
     /// Seconds from injection to scan start.
     pub uptake_s: Option<f64>,
+    /// The clock both times were read from (never mixed).
+    pub time_source: Option<Clock>,
     /// Dose decayed to scan start, Bq.
     pub decayed_dose_bq: Option<f64>,
     /// Plain-language notes on the choices made (which scan time, which day, ...).
@@ -276,74 +288,14 @@ fn decay_to_scan(
         .filter(|h| h.is_finite() && *h > 0.0)
         .ok_or(SuvUnavailable::MissingHalfLife)?;
     details.half_life_s = Some(half_life);
-    let scan = scan_start(inputs, details)?;
-    let injection = injection_time(inputs, overrides, scan, details)?;
-    let uptake = scan.seconds_since(injection);
-    details.injection = Some(injection.display());
-    details.scan = Some(scan.display());
-    if uptake < 0.0 {
-        return Err(SuvUnavailable::InjectionAfterScan {
-            injection: injection.display(),
-            scan: scan.display(),
-        });
-    }
+    let times = scan_and_injection(inputs, overrides)?;
+    let uptake = times.uptake_s();
+    details.injection = Some(times.injection.display());
+    details.scan = Some(times.scan.display());
     details.uptake_s = Some(uptake);
+    details.time_source = Some(times.clock);
+    details.notes.extend(times.notes);
     Ok((-uptake / half_life * std::f64::consts::LN_2).exp())
-}
-
-/// Scan start per QIBA: GE private date-time, else series time unless it is later than the
-/// earliest acquisition (Siemens re-stamps series times), else the earliest acquisition.
-fn scan_start(inputs: &SuvInputs, details: &mut SuvDetails) -> Result<Instant, SuvUnavailable> {
-    if let Some(ge) = inputs.ge_scan_datetime {
-        details
-            .notes
-            .push("scan start from GE private post-injection date-time (0009,100D)".into());
-        return Ok(ge);
-    }
-    match (inputs.series_datetime, inputs.earliest_acquisition) {
-        (Some(series), Some(acq)) if series > acq => {
-            details.notes.push(
-                "series time is after the first acquisition; earliest acquisition time used".into(),
-            );
-            Ok(acq)
-        }
-        (Some(series), _) => Ok(series),
-        (None, Some(acq)) => {
-            details
-                .notes
-                .push("no series time; earliest acquisition time used".into());
-            Ok(acq)
-        }
-        (None, None) => Err(SuvUnavailable::MissingScanTime),
-    }
-}
-
-fn injection_time(
-    inputs: &SuvInputs,
-    overrides: &SuvOverrides,
-    scan: Instant,
-    details: &mut SuvDetails,
-) -> Result<Instant, SuvUnavailable> {
-    if let Some(t) = overrides.injection.or(inputs.injection_datetime) {
-        return Ok(t);
-    }
-    let tod = inputs
-        .injection_time_of_day_s
-        .ok_or(SuvUnavailable::MissingInjectionTime)?;
-    let date = inputs.series_date.ok_or(SuvUnavailable::MissingScanTime)?;
-    let same_day = date.plus_seconds(tod);
-    let previous_day = same_day.plus_seconds(-86400.0);
-    if same_day > scan && scan.seconds_since(previous_day) <= MAX_MIDNIGHT_UPTAKE_S {
-        details.notes.push(
-            "injection time is later in the day than the scan; injection assumed the day before (scan after midnight)"
-                .into(),
-        );
-        return Ok(previous_day);
-    }
-    details.notes.push(
-        "injection date taken from the series date (no RadiopharmaceuticalStartDateTime)".into(),
-    );
-    Ok(same_day)
 }
 
 /// Lean body mass in kg (Janmahasatian 2005).
@@ -428,15 +380,6 @@ mod tests {
             c.suv_factor().unwrap(),
             expected(71.0, 3.88777472e8, 2711.0, 6588.0)
         ));
-    }
-
-    #[test]
-    fn datetime_and_ge_private_time_take_precedence() {
-        let mut i = sts001();
-        i.injection_datetime = Instant::from_dt("20000907100000");
-        i.ge_scan_datetime = Instant::from_dt("20000907110000");
-        let c = calibrate(&i, &SuvOverrides::default());
-        assert_eq!(c.details.uptake_s, Some(3600.0));
     }
 
     #[test]

@@ -1172,6 +1172,9 @@ impl App {
                 if ui.button("Recompute SUV").clicked() {
                     self.apply_suv_edit();
                 }
+                for note in self.study.iter().flat_map(|s| &s.suv_notes) {
+                    ui.small(note);
+                }
             });
         }
         let s = &mut self.state.settings;
