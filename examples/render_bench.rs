@@ -126,7 +126,7 @@ fn main() -> anyhow::Result<()> {
                 for frame in 0..o.frames + 3 {
                     cam.azimuth_deg = 10.0 * frame as f32;
                     let start = Instant::now();
-                    renderer.render_3d(&ctx, &mut scene, &settings, &cam, &target.view, size, size);
+                    renderer.render_3d(&ctx, &mut scene, &settings, &cam, (&target).into());
                     ctx.device.poll(wgpu::PollType::wait_indefinitely())?;
                     if frame >= 3 {
                         times.push(start.elapsed().as_secs_f64() * 1000.0);

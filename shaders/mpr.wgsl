@@ -14,6 +14,7 @@ struct Uniforms {
     params: vec4<f32>,      // fusion opacity, crosshair on (0/1), nearest sampling (0/1), labels on (0/1)
     crosshair: vec4<f32>,   // cursor pixel x, y
     crosshair_colour: vec4<f32>,
+    selection: vec4<u32>,   // selected lesion id (0: none), unused, unused, unused
 };
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -24,34 +25,7 @@ struct Uniforms {
 @group(0) @binding(5) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(6) var labels: texture_3d<u32>;
 
-fn label_at(p: vec3<f32>) -> u32 {
-    let c = (u.label_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
-    if (any(c < vec3<f32>(0.0)) || any(c > vec3<f32>(1.0))) {
-        return 0u;
-    }
-    let dims = vec3<f32>(textureDimensions(labels));
-    let v = vec3<i32>(min(floor(c * dims), dims - vec3<f32>(1.0)));
-    return textureLoad(labels, v, 0).r;
-}
-
-@vertex
-fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
-    let x = f32(i32(i & 1u) * 4 - 1);
-    let y = f32(i32(i >> 1u) * 4 - 1);
-    return vec4<f32>(x, y, 0.0, 1.0);
-}
-
-fn colormap_lookup(t: f32) -> vec3<f32> {
-    let n = arrayLength(&colormap);
-    let x = clamp(t, 0.0, 1.0) * f32(n - 1u);
-    let i0 = min(u32(floor(x)), n - 1u);
-    let i1 = min(i0 + 1u, n - 1u);
-    return mix(colormap[i0], colormap[i1], x - f32(i0)).rgb;
-}
-
-fn inside_unit(p: vec3<f32>) -> bool {
-    return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
-}
+#include "common.wgsl"
 
 fn sample(t: texture_3d<f32>, c: vec3<f32>) -> f32 {
     if (u.params.z > 0.5) {
@@ -86,12 +60,15 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     }
     if (u.params.w > 0.5) {
         // Lesion outlines: where the label differs from a neighbouring pixel's.
-        let l = label_at(p);
-        let lx = label_at(p + u.axis_u.xyz);
-        let ly = label_at(p + u.axis_v.xyz);
-        let edge = max(max(l, lx), ly);
-        if (edge != 0u && (l != lx || l != ly)) {
-            rgb = select(vec3<f32>(0.2, 1.0, 0.3), vec3<f32>(0.1, 0.9, 1.0), edge == 2u);
+        let m = u.label_patient_to_tex;
+        let l = label_at(labels, m, p);
+        let lx = label_at(labels, m, p + u.axis_u.xyz);
+        let ly = label_at(labels, m, p + u.axis_v.xyz);
+        if (max(max(l, lx), ly) != 0u && (l != lx || l != ly)) {
+            // An edge touching the selected lesion is drawn in its colour.
+            let sel = u.selection.x;
+            let touches = sel != 0u && (l == sel || lx == sel || ly == sel);
+            rgb = lesion_colour(select(0u, sel, touches), sel);
         }
     }
     if (u.params.y > 0.5) {

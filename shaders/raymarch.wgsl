@@ -23,6 +23,7 @@ struct Uniforms {
     background: vec4<f32>,
     viewport: vec4<f32>,     // width, height
     flags: vec4<u32>,        // mode, feature bits, jitter seed, max steps
+    selection: vec4<u32>,    // selected lesion id (0: none), unused, unused, unused
 };
 
 const MODE_FUSED: u32 = 0u;
@@ -55,24 +56,7 @@ const FAR: f32 = 1.0e30;
 @group(0) @binding(9) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(10) var labels: texture_3d<u32>;
 
-// Lesion label at a patient point: 0 none, 1 lesion, 2 selected lesion.
-fn label_at(p: vec3<f32>) -> u32 {
-    let c = (u.label_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
-    if (!inside_unit(c)) {
-        return 0u;
-    }
-    let dims = vec3<f32>(textureDimensions(labels));
-    let v = vec3<i32>(min(floor(c * dims), dims - vec3<f32>(1.0)));
-    return textureLoad(labels, v, 0).r;
-}
-
-@vertex
-fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
-    // One triangle covering the screen.
-    let x = f32(i32(i & 1u) * 4 - 1);
-    let y = f32(i32(i >> 1u) * 4 - 1);
-    return vec4<f32>(x, y, 0.0, 1.0);
-}
+#include "common.wgsl"
 
 fn pcg(v: u32) -> u32 {
     let state = v * 747796405u + 2891336453u;
@@ -110,24 +94,12 @@ fn volume_range(m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>) -> vec2<f32> {
     return slab(ot, dt, vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
-fn inside_unit(p: vec3<f32>) -> bool {
-    return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
-}
-
 fn tf_lookup(hu: f32) -> vec4<f32> {
     let n = arrayLength(&transfer);
     let x = clamp((hu - TF_HU_MIN) / (TF_HU_MAX - TF_HU_MIN), 0.0, 1.0) * f32(n - 1u);
     let i0 = min(u32(floor(x)), n - 1u);
     let i1 = min(i0 + 1u, n - 1u);
     return mix(transfer[i0], transfer[i1], x - f32(i0));
-}
-
-fn colormap_lookup(t: f32) -> vec3<f32> {
-    let n = arrayLength(&colormap);
-    let x = clamp(t, 0.0, 1.0) * f32(n - 1u);
-    let i0 = min(u32(floor(x)), n - 1u);
-    let i1 = min(i0 + 1u, n - 1u);
-    return mix(colormap[i0], colormap[i1], x - f32(i0)).rgb;
 }
 
 fn corrected_alpha(a_ref: f32, step: f32) -> f32 {
@@ -400,10 +372,9 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
                     var pet_a = u.params.z * (0.25 + 0.75 * s);
                     // Segmented hot spots glow green, the selected one cyan.
                     if ((bits & LABELS) != 0u) {
-                        let l = label_at(o + d * t);
+                        let l = label_at(labels, u.label_patient_to_tex, o + d * t);
                         if (l != 0u) {
-                            let glow = select(vec3<f32>(0.2, 1.0, 0.3), vec3<f32>(0.1, 0.9, 1.0), l == 2u);
-                            pet_rgb = mix(pet_rgb, glow, 0.6);
+                            pet_rgb = mix(pet_rgb, lesion_colour(l, u.selection.x), 0.6);
                             pet_a = max(pet_a, 0.3);
                         }
                     }

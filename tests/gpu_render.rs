@@ -8,10 +8,10 @@ use glam::{DVec3, Vec3};
 use petct::render::camera::{project, OrbitCamera, StandardView};
 use petct::render::colormap::Colormap;
 use petct::render::cpu_reference::{render as cpu_render, CpuScene};
-use petct::render::offscreen::OFFSCREEN_FORMAT;
+use petct::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
 use petct::render::raymarch::RaymarchUniforms;
 use petct::render::renderer::Renderer;
-use petct::render::scene::FusedScene;
+use petct::render::scene::{FusedScene, PreparedScene};
 use petct::render::settings::{ClipPlane, RenderMode, RenderSettings};
 use petct::render::transfer::CtPreset;
 use petct::volume::{Geometry, Unit, Volume};
@@ -343,36 +343,57 @@ fn lesion_labels_outline_slices_and_glow_in_3d() {
     let hot = DVec3::new(-30.0, 0.0, 20.0);
     let pet = pet_volume(hot);
     let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
-    // Label the hot sphere's voxels as the selected lesion.
-    let labels: Vec<u8> = pet
-        .data
-        .iter()
-        .map(|&v| if v > 4000.0 { 2 } else { 0 })
-        .collect();
+    // The hot sphere's voxels are lesion 1 (ids as analysis::HotspotResult::labels).
+    let labels: Vec<u16> = pet.data.iter().map(|&v| u16::from(v > 4000.0)).collect();
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
-    let s = settings(RenderMode::FusedDvr);
+    let mut s = settings(RenderMode::FusedDvr);
+    s.selected_lesion = 1;
     let mut view = MprView::new(MprOrientation::Axial, hot.as_vec3());
     view.crosshair = false;
-    let cyan = |img: &image::RgbaImage| {
-        img.pixels()
-            .filter(|p| p[0] < 80 && p[1] > 200 && p[2] > 200)
-            .count()
+    let count = |img: &image::RgbaImage, colour: fn(&image::Rgba<u8>) -> bool| {
+        img.pixels().filter(|p| colour(p)).count()
     };
+    let cyan = |p: &image::Rgba<u8>| p[0] < 80 && p[1] > 200 && p[2] > 200;
+    let green = |p: &image::Rgba<u8>| p[0] < 100 && p[1] > 200 && p[2] < 120;
     let plain = renderer
         .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
         .unwrap();
+    let generation = scene.labels_generation();
     scene.set_labels(&ctx.device, &ctx.queue, Some(&labels));
+    assert_eq!(scene.labels_generation(), generation + 1);
     let outlined = renderer
         .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
         .unwrap();
-    assert_eq!(cyan(&plain), 0);
-    assert!(cyan(&outlined) > 10, "selected lesion outline missing");
+    assert_eq!(count(&plain, cyan), 0);
+    assert!(
+        count(&outlined, cyan) > 10,
+        "selected lesion outline missing"
+    );
+    assert_eq!(count(&outlined, green), 0, "selected lesion drawn green");
+    // Selecting another lesion is a uniform change: the outline turns green, no re-upload.
+    let mut other = s.clone();
+    other.selected_lesion = 2;
+    let unselected = renderer
+        .render_mpr_image(&ctx, &scene, &other, &view, 96, 96)
+        .unwrap();
+    assert_eq!(count(&unselected, cyan), 0, "unselected lesion drawn cyan");
+    assert!(count(&unselected, green) > 10, "lesion outline missing");
+    assert_eq!(scene.labels_generation(), generation + 1);
     let cam = camera(&scene);
     let glow = renderer
         .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
         .unwrap();
     let greenish = glow.pixels().filter(|p| p[1] > p[0] && p[2] > 60).count();
     assert!(greenish > 5, "lesion glow missing in 3D");
+    // The selected lesion glows cyan, bluer than the same lesion unselected (green).
+    let glow_other = renderer
+        .render_3d_image(&ctx, &mut scene, &other, &cam, SIZE, SIZE)
+        .unwrap();
+    let blue = |img: &image::RgbaImage| img.pixels().map(|p| u64::from(p[2])).sum::<u64>();
+    assert!(
+        blue(&glow) > blue(&glow_other),
+        "selected lesion not cyan in 3D"
+    );
     // Highlight off restores the plain rendering.
     let mut off = s.clone();
     off.highlight_lesions = false;
@@ -380,4 +401,94 @@ fn lesion_labels_outline_slices_and_glow_in_3d() {
         .render_mpr_image(&ctx, &scene, &off, &view, 96, 96)
         .unwrap();
     assert_eq!(again, plain);
+}
+
+#[test]
+fn rendering_rows_in_bands_gives_the_one_shot_image() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let cam = camera(&scene);
+    // Jitter on: each pixel's ray start depends on its position, which bands must keep.
+    let s = settings(RenderMode::FusedDvr);
+    let (w, h) = (64, 48);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let one_shot = renderer
+        .render_3d_image(&ctx, &mut scene, &s, &cam, w, h)
+        .unwrap();
+    let target = OffscreenTarget::new(&ctx.device, w, h).unwrap();
+    let bands = [0..5, 5..17, 17..18, 18..33, 33..48];
+    renderer.render_3d_rows(
+        &ctx,
+        &mut scene,
+        &s,
+        &cam,
+        (&target).into(),
+        bands[0].clone(),
+    );
+    // New textures start zeroed (alpha 0); the band writes opaque pixels and nothing else.
+    let first = target.read(&ctx).unwrap();
+    for (_, y, p) in first.enumerate_pixels() {
+        let inside = bands[0].contains(&y);
+        assert_eq!(
+            p[3],
+            if inside { 255 } else { 0 },
+            "row {y} after band 0..5"
+        );
+    }
+    for rows in bands.iter().skip(1) {
+        renderer.render_3d_rows(&ctx, &mut scene, &s, &cam, (&target).into(), rows.clone());
+    }
+    let banded = target.read(&ctx).unwrap();
+    // Exact equality is expected; the tolerance is the CPU-reference tests'.
+    let (mean, p99) = gpu::difference(&banded, &one_shot);
+    eprintln!(
+        "bands vs one shot: mean {:.3}/255, p99 {:.3}/255",
+        mean * 255.0,
+        p99 * 255.0
+    );
+    gpu::assert_images_close(
+        "rows-in-bands",
+        &banded,
+        &one_shot,
+        1.0 / 255.0,
+        4.0 / 255.0,
+    );
+}
+
+#[test]
+fn uploading_a_scene_prepared_on_a_worker_renders_like_fused_scene_new() {
+    use petct::render::mpr::{MprOrientation, MprView};
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let hot = DVec3::new(-30.0, 0.0, 20.0);
+    let pet = pet_volume(hot);
+    let max_dim = ctx.device.limits().max_texture_dimension_3d as usize;
+    let prepared = std::thread::scope(|scope| {
+        scope
+            .spawn(|| PreparedScene::new(Some(&ct), Some(&pet), 1.0e-3, max_dim))
+            .join()
+            .unwrap()
+    });
+    let mut uploaded = FusedScene::upload(&ctx.device, &ctx.queue, prepared);
+    let mut direct = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let s = settings(RenderMode::FusedDvr);
+    let cam = camera(&direct);
+    let mut render_3d = |scene: &mut FusedScene| {
+        renderer
+            .render_3d_image(&ctx, scene, &s, &cam, SIZE, SIZE)
+            .unwrap()
+    };
+    let (a, b) = (render_3d(&mut uploaded), render_3d(&mut direct));
+    gpu::assert_images_close("prepared-3d", &a, &b, 1.0 / 255.0, 4.0 / 255.0);
+    let view = MprView::new(MprOrientation::Axial, hot.as_vec3());
+    let mut render_mpr = |scene: &FusedScene| {
+        renderer
+            .render_mpr_image(&ctx, scene, &s, &view, SIZE, SIZE)
+            .unwrap()
+    };
+    let (a, b) = (render_mpr(&uploaded), render_mpr(&direct));
+    gpu::assert_images_close("prepared-mpr", &a, &b, 1.0 / 255.0, 4.0 / 255.0);
 }

@@ -18,3 +18,4 @@ pub mod renderer;
 pub mod scene;
 pub mod settings;
 pub mod transfer;
+pub mod wgsl;

@@ -8,6 +8,7 @@
 use bytemuck::{Pod, Zeroable};
 use glam::{DVec3, Vec2, Vec3};
 
+use super::context::GpuContext;
 use super::gpu_volume::rgba_buffer;
 use super::pipeline_util::{
     clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
@@ -16,9 +17,6 @@ use super::pipeline_util::{
 use super::raymarch::colormap_entries;
 use super::scene::FusedScene;
 use super::settings::RenderSettings;
-
-/// WGSL source of the MPR pipeline.
-pub const SHADER: &str = include_str!("../../shaders/mpr.wgsl");
 
 /// Slice orientations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -156,9 +154,11 @@ pub struct MprUniforms {
     pub params: [f32; 4],
     pub crosshair: [f32; 4],
     pub crosshair_colour: [f32; 4],
+    /// x: the selected lesion id (0 none); the rest unused.
+    pub selection: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<MprUniforms>() == 3 * 64 + 8 * 16);
+const _: () = assert!(std::mem::size_of::<MprUniforms>() == 3 * 64 + 9 * 16);
 
 impl MprUniforms {
     /// Uniforms for a pane.
@@ -203,6 +203,7 @@ impl MprUniforms {
             ],
             crosshair: [cursor_px.x, cursor_px.y, 0.0, 0.0],
             crosshair_colour: [0.2, 0.9, 0.3, 0.8],
+            selection: [u32::from(settings.selected_lesion), 0, 0, 0],
         }
     }
 }
@@ -217,14 +218,15 @@ pub struct MprPipeline {
     current_colormap: super::colormap::Colormap,
 }
 
-/// Per-pane GPU state (several panes draw in one frame, each with its own uniforms).
-pub struct MprPane {
+/// One pane's draw data: its own uniform buffer and bind group, so several panes can be
+/// prepared and recorded in one frame (even one submit) without overwriting each other.
+pub struct MprDrawData {
     uniforms: wgpu::Buffer,
     bind_group: Option<wgpu::BindGroup>,
 }
 
-impl MprPane {
-    /// Creates the pane's uniform buffer.
+impl MprDrawData {
+    /// Creates the pane's uniform buffer (its bind group comes with the first prepare).
     pub fn new(device: &wgpu::Device) -> Self {
         Self {
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
@@ -243,7 +245,7 @@ impl MprPipeline {
     pub fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("mpr.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+            source: wgpu::ShaderSource::Wgsl(super::wgsl::mpr_source().into()),
         });
         let float = wgpu::TextureSampleType::Float { filterable: true };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -275,19 +277,19 @@ impl MprPipeline {
         }
     }
 
-    /// Updates a pane's uniforms and bindings for the next draw.
-    #[allow(clippy::too_many_arguments)]
+    /// Updates a pane's uniforms and bindings for its next draw into a target of `size`
+    /// (width, height) pixels.
     pub fn prepare(
         &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        pane: &mut MprPane,
+        ctx: &GpuContext,
+        pane: &mut MprDrawData,
         scene: &FusedScene,
         settings: &RenderSettings,
         view: &MprView,
-        width: u32,
-        height: u32,
+        size: [u32; 2],
     ) {
+        let (device, queue) = (&ctx.device, &ctx.queue);
+        let [width, height] = size;
         if settings.colormap != self.current_colormap {
             queue.write_buffer(
                 &self.colormap,
@@ -337,7 +339,7 @@ impl MprPipeline {
     }
 
     /// Records a pane's draw.
-    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, pane: &MprPane) {
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, pane: &MprDrawData) {
         if let Some(bind_group) = &pane.bind_group {
             pass.set_pipeline(&self.pipeline);
             pass.set_bind_group(0, bind_group, &[]);

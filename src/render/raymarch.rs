@@ -5,6 +5,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Mat4;
 
 use super::camera::OrbitCamera;
+use super::context::GpuContext;
 use super::gpu_volume::rgba_buffer;
 use super::pipeline_util::{
     clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
@@ -13,9 +14,6 @@ use super::pipeline_util::{
 use super::scene::FusedScene;
 use super::settings::{RenderMode, RenderSettings};
 use super::transfer::{any_opacity, CtPreset};
-
-/// WGSL source of the ray marcher.
-pub const SHADER: &str = include_str!("../../shaders/raymarch.wgsl");
 
 /// Feature bits, as in the shader.
 const HAS_CT: u32 = 1;
@@ -46,9 +44,11 @@ pub struct RaymarchUniforms {
     pub background: [f32; 4],
     pub viewport: [f32; 4],
     pub flags: [u32; 4],
+    /// x: the selected lesion id (0 none); the rest unused.
+    pub selection: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 4 * 64 + 12 * 16);
+const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 4 * 64 + 13 * 16);
 
 impl RaymarchUniforms {
     /// Uniforms for a scene, settings, camera and image size.
@@ -142,6 +142,7 @@ impl RaymarchUniforms {
                 settings.jitter_seed,
                 max_steps,
             ],
+            selection: [u32::from(settings.selected_lesion), 0, 0, 0],
         }
     }
 
@@ -151,21 +152,42 @@ impl RaymarchUniforms {
     }
 }
 
-/// Long-lived GPU objects of the ray marcher, plus the per-frame uniform buffer.
+/// Long-lived GPU objects of the ray marcher: pipelines, layout, sampler and the lookup
+/// tables (transfer function, colormap) shared by every 3D view.
 pub struct RaymarchPipeline {
     /// Compositing modes (fused DVR, CT DVR).
     pipeline: wgpu::RenderPipeline,
     /// MIP modes: their own entry point, so their loop compiles lean.
     mip_pipeline: wgpu::RenderPipeline,
-    mip: bool,
     layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
-    uniforms: wgpu::Buffer,
     transfer: wgpu::Buffer,
     colormap: wgpu::Buffer,
     current_preset: CtPreset,
     current_colormap: super::colormap::Colormap,
+}
+
+/// One 3D view's draw data: its uniform buffer, bind group and which entry point it uses.
+pub struct RaymarchDrawData {
+    uniforms: wgpu::Buffer,
     bind_group: Option<wgpu::BindGroup>,
+    mip: bool,
+}
+
+impl RaymarchDrawData {
+    /// Creates the view's uniform buffer (its bind group comes with the first prepare).
+    pub fn new(device: &wgpu::Device) -> Self {
+        Self {
+            uniforms: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("raymarch uniforms"),
+                size: std::mem::size_of::<RaymarchUniforms>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            bind_group: None,
+            mip: false,
+        }
+    }
 }
 
 /// Colormap entries as RGBA floats.
@@ -188,7 +210,7 @@ impl RaymarchPipeline {
     pub fn new(device: &wgpu::Device, target: wgpu::TextureFormat) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("raymarch.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+            source: wgpu::ShaderSource::Wgsl(super::wgsl::raymarch_source().into()),
         });
         let float = wgpu::TextureSampleType::Float { filterable: true };
         let unfilterable = wgpu::TextureSampleType::Float { filterable: false };
@@ -218,12 +240,6 @@ impl RaymarchPipeline {
         let pipeline = make_pipeline("fs_main");
         let mip_pipeline = make_pipeline("fs_mip");
         let sampler = clamped_sampler(device, "volume linear", wgpu::FilterMode::Linear);
-        let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("raymarch uniforms"),
-            size: std::mem::size_of::<RaymarchUniforms>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
         let preset = CtPreset::Bone;
         let colormap = super::colormap::Colormap::HotIron;
         Self {
@@ -233,26 +249,24 @@ impl RaymarchPipeline {
             current_colormap: colormap,
             pipeline,
             mip_pipeline,
-            mip: false,
             layout,
             sampler,
-            uniforms,
-            bind_group: None,
         }
     }
 
-    /// Updates uniforms, lookup tables and empty-space occupancy for the next draw.
-    #[allow(clippy::too_many_arguments)]
+    /// Updates a view's uniforms and bindings, the lookup tables and the empty-space
+    /// occupancy for its next draw into a target of `size` (width, height) pixels.
     pub fn prepare(
         &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
+        ctx: &GpuContext,
+        view: &mut RaymarchDrawData,
         scene: &mut FusedScene,
         settings: &RenderSettings,
         camera: &OrbitCamera,
-        width: u32,
-        height: u32,
+        size: [u32; 2],
     ) {
+        let (device, queue) = (&ctx.device, &ctx.queue);
+        let [width, height] = size;
         if settings.ct_preset != self.current_preset {
             queue.write_buffer(
                 &self.transfer,
@@ -270,18 +284,18 @@ impl RaymarchPipeline {
             self.current_colormap = settings.colormap;
         }
         update_occupancy(queue, scene, settings);
-        self.mip = matches!(settings.mode, RenderMode::PetMip | RenderMode::CtMip);
+        view.mip = matches!(settings.mode, RenderMode::PetMip | RenderMode::CtMip);
         let u = RaymarchUniforms::new(scene, settings, camera, width, height);
-        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+        queue.write_buffer(&view.uniforms, 0, bytemuck::bytes_of(&u));
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
-        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+        view.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("raymarch"),
             layout: &self.layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: self.uniforms.as_entire_binding(),
+                    resource: view.uniforms.as_entire_binding(),
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
@@ -327,10 +341,10 @@ impl RaymarchPipeline {
         }));
     }
 
-    /// Records the draw into a render pass whose target matches the pipeline's format.
-    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
-        if let Some(bind_group) = &self.bind_group {
-            pass.set_pipeline(if self.mip {
+    /// Records a view's draw into a render pass whose target matches the pipeline's format.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &RaymarchDrawData) {
+        if let Some(bind_group) = &view.bind_group {
+            pass.set_pipeline(if view.mip {
                 &self.mip_pipeline
             } else {
                 &self.pipeline

@@ -1,20 +1,61 @@
 //! The renderer facade: pipelines built once, drawing a scene into any texture view, and
 //! headless rendering to images.
 
+use std::ops::Range;
+
 use super::camera::OrbitCamera;
 use super::context::{GpuContext, RenderError};
-use super::mpr::{MprPane, MprPipeline, MprView};
+use super::mpr::{MprDrawData, MprPipeline, MprView};
 use super::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
-use super::raymarch::RaymarchPipeline;
+use super::raymarch::{RaymarchDrawData, RaymarchPipeline};
 use super::scene::FusedScene;
 use super::settings::RenderSettings;
 
-/// Long-lived pipelines for one colour target format.
+/// Where a view is drawn: a colour target of the renderer's format and its size in pixels
+/// (the size of the texture behind `view`).
+#[derive(Clone, Copy)]
+pub struct RenderTarget<'a> {
+    /// The colour attachment.
+    pub view: &'a wgpu::TextureView,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl<'a> RenderTarget<'a> {
+    /// A target of `width` x `height` pixels.
+    pub fn new(view: &'a wgpu::TextureView, width: u32, height: u32) -> Self {
+        Self {
+            view,
+            width,
+            height,
+        }
+    }
+
+    /// (width, height) in pixels.
+    pub fn size(&self) -> [u32; 2] {
+        [self.width, self.height]
+    }
+}
+
+impl<'a> From<&'a OffscreenTarget> for RenderTarget<'a> {
+    fn from(t: &'a OffscreenTarget) -> Self {
+        Self::new(&t.view, t.width, t.height)
+    }
+}
+
+/// Long-lived pipelines for one colour target format, and the draw data of each view.
 pub struct Renderer {
     pub raymarch: RaymarchPipeline,
     pub mpr: MprPipeline,
-    /// Uniforms for MPR renders through this facade.
-    pane: MprPane,
+    /// Draw data of the 3D view (each render submits before returning, so the interactive,
+    /// refined and offscreen renders can share it).
+    view_3d: RaymarchDrawData,
+    /// Draw data per MPR pane slot (see [`Self::render_mpr`]), created on first use.
+    mpr_panes: Vec<MprDrawData>,
+    /// Draw data for offscreen MPR images, apart from the panes'.
+    mpr_image: MprDrawData,
     format: wgpu::TextureFormat,
 }
 
@@ -24,7 +65,9 @@ impl Renderer {
         Self {
             raymarch: RaymarchPipeline::new(device, format),
             mpr: MprPipeline::new(device, format),
-            pane: MprPane::new(device),
+            view_3d: RaymarchDrawData::new(device),
+            mpr_panes: Vec::new(),
+            mpr_image: MprDrawData::new(device),
             format,
         }
     }
@@ -34,11 +77,13 @@ impl Renderer {
         self.format
     }
 
-    /// Records a clearing render pass into `view`, lets `draw` fill it, and submits it.
+    /// Records a render pass into `view` starting with `load`, lets `draw` fill it, and
+    /// submits it.
     fn pass(
         ctx: &GpuContext,
         view: &wgpu::TextureView,
         label: &str,
+        load: wgpu::LoadOp<wgpu::Color>,
         draw: impl FnOnce(&mut wgpu::RenderPass<'_>),
     ) {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
@@ -50,7 +95,7 @@ impl Renderer {
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        load,
                         store: wgpu::StoreOp::Store,
                     },
                 })],
@@ -75,29 +120,51 @@ impl Renderer {
         OffscreenTarget::new(&ctx.device, width, height)
     }
 
-    /// Renders the 3D view into a texture view of the given size.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders the 3D view into a target, clearing it first.
     pub fn render_3d(
         &mut self,
         ctx: &GpuContext,
         scene: &mut FusedScene,
         settings: &RenderSettings,
         camera: &OrbitCamera,
-        view: &wgpu::TextureView,
-        width: u32,
-        height: u32,
+        target: RenderTarget<'_>,
     ) {
-        self.raymarch.prepare(
-            &ctx.device,
-            &ctx.queue,
-            scene,
-            settings,
-            camera,
-            width,
-            height,
-        );
-        let pipeline = &self.raymarch;
-        Self::pass(ctx, view, "3d view", |pass| pipeline.draw(pass));
+        let view = &mut self.view_3d;
+        self.raymarch
+            .prepare(ctx, view, scene, settings, camera, target.size());
+        let (pipeline, view) = (&self.raymarch, &*view);
+        let clear = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
+        Self::pass(ctx, target.view, "3d view", clear, |pass| {
+            pipeline.draw(pass, view)
+        });
+    }
+
+    /// Renders only the pixel rows `rows` (top row 0) of the 3D view into a target, keeping
+    /// the other rows as they are: for progressive refinement in bands that each fit a
+    /// frame's budget. Each pixel's ray depends only on its position and the full target
+    /// size, so rendering every row in any set of bands gives exactly [`Self::render_3d`]'s
+    /// image. Rows beyond the target are ignored.
+    pub fn render_3d_rows(
+        &mut self,
+        ctx: &GpuContext,
+        scene: &mut FusedScene,
+        settings: &RenderSettings,
+        camera: &OrbitCamera,
+        target: RenderTarget<'_>,
+        rows: Range<u32>,
+    ) {
+        let rows = rows.start.min(target.height)..rows.end.min(target.height);
+        if rows.is_empty() || target.width == 0 {
+            return;
+        }
+        let view = &mut self.view_3d;
+        self.raymarch
+            .prepare(ctx, view, scene, settings, camera, target.size());
+        let (pipeline, view) = (&self.raymarch, &*view);
+        Self::pass(ctx, target.view, "3d rows", wgpu::LoadOp::Load, |pass| {
+            pass.set_scissor_rect(0, rows.start, target.width, rows.end - rows.start);
+            pipeline.draw(pass, view);
+        });
     }
 
     /// Renders the 3D view offscreen and reads it back.
@@ -111,34 +178,44 @@ impl Renderer {
         height: u32,
     ) -> Result<image::RgbaImage, RenderError> {
         let target = self.offscreen_target(ctx, width, height)?;
-        self.render_3d(ctx, scene, settings, camera, &target.view, width, height);
+        self.render_3d(ctx, scene, settings, camera, (&target).into());
         target.read(ctx)
     }
 
-    /// Renders an MPR pane into a texture view of the given size.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders an MPR pane into a target. `pane_slot` (0, 1, 2 for three slice panes)
+    /// selects the pane's own draw data, so panes never share uniforms.
     pub fn render_mpr(
         &mut self,
         ctx: &GpuContext,
         scene: &FusedScene,
         settings: &RenderSettings,
         mpr: &MprView,
-        view: &wgpu::TextureView,
-        width: u32,
-        height: u32,
+        target: RenderTarget<'_>,
+        pane_slot: usize,
     ) {
-        self.mpr.prepare(
-            &ctx.device,
-            &ctx.queue,
-            &mut self.pane,
-            scene,
-            settings,
-            mpr,
-            width,
-            height,
-        );
-        let (pipeline, pane) = (&self.mpr, &self.pane);
-        Self::pass(ctx, view, "mpr", |pass| pipeline.draw(pass, pane));
+        while self.mpr_panes.len() <= pane_slot {
+            self.mpr_panes.push(MprDrawData::new(&ctx.device));
+        }
+        let draw = &mut self.mpr_panes[pane_slot];
+        Self::record_mpr(ctx, &mut self.mpr, draw, scene, settings, mpr, target);
+    }
+
+    /// Prepares `draw` for a pane and renders it into the target.
+    fn record_mpr(
+        ctx: &GpuContext,
+        pipeline: &mut MprPipeline,
+        draw: &mut MprDrawData,
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        mpr: &MprView,
+        target: RenderTarget<'_>,
+    ) {
+        pipeline.prepare(ctx, draw, scene, settings, mpr, target.size());
+        let (pipeline, draw) = (&*pipeline, &*draw);
+        let clear = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
+        Self::pass(ctx, target.view, "mpr", clear, |pass| {
+            pipeline.draw(pass, draw)
+        });
     }
 
     /// Renders an MPR pane offscreen and reads it back.
@@ -152,7 +229,16 @@ impl Renderer {
         height: u32,
     ) -> Result<image::RgbaImage, RenderError> {
         let target = self.offscreen_target(ctx, width, height)?;
-        self.render_mpr(ctx, scene, settings, mpr, &target.view, width, height);
+        let draw = &mut self.mpr_image;
+        Self::record_mpr(
+            ctx,
+            &mut self.mpr,
+            draw,
+            scene,
+            settings,
+            mpr,
+            (&target).into(),
+        );
         target.read(ctx)
     }
 }

@@ -14,8 +14,11 @@ pub struct FusedScene {
     /// Multiplier from PET values to display units (the SUV factor, or 1).
     pub pet_display_factor: f32,
     placeholder: GpuVolume,
-    /// Lesion labels on the PET's own grid (0 none, 1 lesion, 2 selected).
+    /// Lesion ids on the PET's own grid (0 none); which one is selected is a uniform
+    /// ([`super::settings::RenderSettings::selected_lesion`]), so selecting re-uploads nothing.
     labels: LabelTexture,
+    /// Incremented by every [`Self::set_labels`], for callers' caches.
+    labels_generation: u64,
     /// The PET grid as loaded (before any downsampling), which labels use.
     pet_geometry: Option<crate::volume::Geometry>,
     /// Messages about downsampling.
@@ -26,7 +29,65 @@ pub struct FusedScene {
     pub(crate) occupancy_key: Option<(super::transfer::CtPreset, u32, bool)>,
 }
 
-/// A `u8` label volume as an integer 3D texture.
+/// The CPU half of a [`FusedScene`]: volumes converted to texels with their brick grids,
+/// ready to upload. Pure CPU and `Send`, so a worker thread can build it while the UI
+/// thread keeps drawing; [`FusedScene::upload`] then only creates textures.
+#[derive(Debug, Clone)]
+pub struct PreparedScene {
+    /// The CT as texels (HU), if any.
+    pub ct: Option<PreparedVolume>,
+    /// The PET as texels (scaled by [`pet_value_scale`]), if any.
+    pub pet: Option<PreparedVolume>,
+    /// Multiplier from PET values to display units (the SUV factor, or 1).
+    pub pet_display_factor: f32,
+    /// The PET grid as loaded (before any downsampling), which lesion labels use.
+    pub pet_geometry: Option<crate::volume::Geometry>,
+    /// Messages about downsampling.
+    pub warnings: Vec<String>,
+}
+
+// A worker thread builds the scene and sends it to the UI thread.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<PreparedScene>();
+};
+
+impl PreparedScene {
+    /// Converts the volumes for upload (f16 texels, brick grids), downsampling any whose
+    /// dimensions exceed `max_texture_dim_3d` (the device's `max_texture_dimension_3d`).
+    /// `pet_display_factor` converts PET values to the units of the PET window.
+    pub fn new(
+        ct: Option<&Volume>,
+        pet: Option<&Volume>,
+        pet_display_factor: f32,
+        max_texture_dim_3d: usize,
+    ) -> Self {
+        let max_dim = max_texture_dim_3d;
+        let pet_geometry = pet.map(|p| p.geometry.clone());
+        let (ct_prepared, pet_prepared) = rayon::join(
+            || ct.map(|v| PreparedVolume::new(v, max_dim, 1.0)),
+            || pet.map(|v| PreparedVolume::new(v, max_dim, pet_value_scale(v))),
+        );
+        let mut warnings = Vec::new();
+        let mut keep = |p: Option<(PreparedVolume, Option<String>)>| {
+            p.map(|(prepared, warning)| {
+                warnings.extend(warning);
+                prepared
+            })
+        };
+        let ct = keep(ct_prepared);
+        let pet = keep(pet_prepared);
+        Self {
+            ct,
+            pet,
+            pet_display_factor,
+            pet_geometry,
+            warnings,
+        }
+    }
+}
+
+/// Lesion ids (`u16`, 0 none) as an integer 3D texture.
 pub struct LabelTexture {
     pub view: wgpu::TextureView,
     pub patient_to_tex: Mat4,
@@ -39,7 +100,7 @@ impl LabelTexture {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         dims: [usize; 3],
-        data: &[u8],
+        ids: &[u16],
         patient_to_tex: Mat4,
         present: bool,
     ) -> Self {
@@ -55,18 +116,23 @@ impl LabelTexture {
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D3,
-                format: wgpu::TextureFormat::R8Uint,
+                format: wgpu::TextureFormat::R16Uint,
                 usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
                 view_formats: &[],
             },
             wgpu::util::TextureDataOrder::LayerMajor,
-            data,
+            bytemuck::cast_slice(ids),
         );
         Self {
             view: texture.create_view(&Default::default()),
             patient_to_tex,
             present,
         }
+    }
+
+    /// A 1-texel texture of id 0, so the bind group layout never changes.
+    fn empty(device: &wgpu::Device, queue: &wgpu::Queue) -> Self {
+        Self::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false)
     }
 }
 
@@ -77,8 +143,9 @@ pub fn pet_value_scale(pet: &Volume) -> f32 {
 }
 
 impl FusedScene {
-    /// Prepares and uploads the volumes. `pet_display_factor` converts PET values to the
-    /// units of the PET window (the SUVbw factor when SUV is known).
+    /// Prepares and uploads the volumes on this thread: [`PreparedScene::new`] followed by
+    /// [`Self::upload`]. `pet_display_factor` converts PET values to the units of the PET
+    /// window (the SUVbw factor when SUV is known).
     pub fn new(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
@@ -87,41 +154,43 @@ impl FusedScene {
         pet_display_factor: f32,
     ) -> Self {
         let max_dim = device.limits().max_texture_dimension_3d as usize;
-        let pet_geometry = pet.map(|p| p.geometry.clone());
-        let (ct_prepared, pet_prepared) = rayon::join(
-            || ct.map(|v| PreparedVolume::new(v, max_dim, 1.0)),
-            || pet.map(|v| PreparedVolume::new(v, max_dim, pet_value_scale(v))),
-        );
-        let mut warnings = Vec::new();
-        let mut upload = |p: Option<(PreparedVolume, Option<String>)>| {
-            p.map(|(prepared, warning)| {
-                warnings.extend(warning);
-                GpuVolume::upload(device, queue, prepared)
-            })
-        };
-        let ct = upload(ct_prepared);
-        let pet = upload(pet_prepared);
-        Self {
+        let prepared = PreparedScene::new(ct, pet, pet_display_factor, max_dim);
+        Self::upload(device, queue, prepared)
+    }
+
+    /// Creates the textures of a prepared scene (GPU work only; the CPU conversion was done
+    /// by [`PreparedScene::new`], possibly on another thread).
+    pub fn upload(device: &wgpu::Device, queue: &wgpu::Queue, prepared: PreparedScene) -> Self {
+        let PreparedScene {
             ct,
             pet,
             pet_display_factor,
+            pet_geometry,
+            warnings,
+        } = prepared;
+        Self {
+            ct: ct.map(|p| GpuVolume::upload(device, queue, p)),
+            pet: pet.map(|p| GpuVolume::upload(device, queue, p)),
+            pet_display_factor,
             placeholder: GpuVolume::placeholder(device, queue),
-            labels: LabelTexture::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false),
+            labels: LabelTexture::empty(device, queue),
+            labels_generation: 0,
             pet_geometry,
             warnings,
             occupancy_key: None,
         }
     }
 
-    /// Shows lesion labels (one byte per PET voxel, PET grid as loaded: 0 none, 1 lesion,
-    /// 2 selected); `None` or a size mismatch clears them.
+    /// Uploads lesion ids (one per PET voxel on the PET grid as loaded, 0 none, as in
+    /// `analysis::HotspotResult::labels`), once per segmentation; `None` or a size mismatch
+    /// clears them. The selected lesion is [`super::settings::RenderSettings::selected_lesion`].
     pub fn set_labels(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        labels: Option<&[u8]>,
+        labels: Option<&[u16]>,
     ) {
-        let fits = |l: &&[u8]| {
+        let fits = |l: &&[u16]| {
             self.pet_geometry
                 .as_ref()
                 .is_some_and(|g| g.voxel_count() == l.len())
@@ -135,8 +204,15 @@ impl FusedScene {
                 super::prepared::patient_to_tex(g),
                 true,
             ),
-            _ => LabelTexture::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false),
+            _ => LabelTexture::empty(device, queue),
         };
+        self.labels_generation += 1;
+    }
+
+    /// How many times [`Self::set_labels`] was called: a cache key for anything derived
+    /// from the labels (it changes even when the same labels are set again).
+    pub fn labels_generation(&self) -> u64 {
+        self.labels_generation
     }
 
     /// The label texture (an empty placeholder when none is set).
@@ -206,5 +282,42 @@ impl FusedScene {
             return (Vec3::splat(-100.0), Vec3::splat(100.0));
         }
         (lo, hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::volume::{Geometry, Unit};
+    use glam::DVec3;
+
+    fn cube(n: usize, unit: Unit) -> Volume {
+        let g = Geometry::axial([n, n, n], [2.0; 3], DVec3::splat(-10.0));
+        let data = (0..n * n * n).map(|i| (i % 13) as f32).collect();
+        Volume::new(g, data, unit).unwrap()
+    }
+
+    #[test]
+    fn prepared_scene_is_send_and_can_cross_threads() {
+        fn assert_send<T: Send + 'static>(_: &T) {}
+        let ct = cube(6, Unit::Hounsfield);
+        let pet = cube(5, Unit::BecquerelPerMl);
+        let prepared = PreparedScene::new(Some(&ct), Some(&pet), 2.0, 2048);
+        assert_send(&prepared);
+        let back = std::thread::spawn(move || prepared).join().unwrap();
+        assert_eq!(back.pet_display_factor, 2.0);
+        assert_eq!(back.pet_geometry.as_ref().map(|g| g.dims), Some([5, 5, 5]));
+        assert!(back.warnings.is_empty());
+    }
+
+    #[test]
+    fn prepared_scene_downsamples_to_the_limit_and_keeps_the_loaded_pet_grid() {
+        let pet = cube(9, Unit::BecquerelPerMl);
+        let prepared = PreparedScene::new(None, Some(&pet), 1.0, 4);
+        assert!(prepared.ct.is_none());
+        assert_eq!(prepared.pet.as_ref().map(|p| p.dims()), Some([3, 3, 3]));
+        // Labels come from analysis on the loaded grid, not the downsampled texels.
+        assert_eq!(prepared.pet_geometry.map(|g| g.dims), Some([9, 9, 9]));
+        assert_eq!(prepared.warnings.len(), 1);
     }
 }

@@ -102,6 +102,10 @@ pub struct RenderSettings {
     pub background: [f32; 3],
     /// Highlight segmented lesions (glow in 3D, outlines in slices) when labels are set.
     pub highlight_lesions: bool,
+    /// Lesion id drawn as selected (cyan instead of green), as in the labels given to
+    /// `FusedScene::set_labels`; 0 selects none. A uniform, so selecting uploads no texture.
+    #[serde(default)]
+    pub selected_lesion: u16,
 }
 
 impl Default for RenderSettings {
@@ -123,6 +127,7 @@ impl Default for RenderSettings {
             clip_plane: None,
             background: [0.0, 0.0, 0.0],
             highlight_lesions: true,
+            selected_lesion: 0,
         }
     }
 }

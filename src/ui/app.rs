@@ -324,26 +324,17 @@ impl App {
         self.upload_labels();
     }
 
-    /// Labels for the renderer: 1 for lesions, 2 for the selected one.
+    /// Lesion ids for the renderer, and the selected lesion's id in the settings.
     fn upload_labels(&mut self) {
         let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
             return;
         };
-        let labels = self.hotspots.as_ref().map(|r| {
-            let selected = self
-                .selected
-                .and_then(|i| r.lesions.get(i))
-                .map(|l| l.id as u16);
-            r.labels
-                .iter()
-                .map(|&l| match l {
-                    0 => 0u8,
-                    l if Some(l) == selected => 2,
-                    _ => 1,
-                })
-                .collect::<Vec<u8>>()
-        });
-        scene.set_labels(&gfx.ctx.device, &gfx.ctx.queue, labels.as_deref());
+        let r = self.hotspots.as_ref();
+        let selected = r
+            .and_then(|r| r.lesions.get(self.selected?))
+            .map(|l| l.id as u16);
+        self.state.settings.selected_lesion = selected.unwrap_or(0);
+        scene.set_labels(&gfx.ctx.device, &gfx.ctx.queue, r.map(|r| &r.labels[..]));
         self.dirty_3d = true;
         self.dirty_mpr = true;
     }
@@ -504,9 +495,8 @@ impl App {
                             scene,
                             &self.state.settings,
                             &view,
-                            &target.target.view,
-                            target.target.width,
-                            target.target.height,
+                            (&target.target).into(),
+                            view.orientation as usize,
                         );
                     }
                 }
@@ -535,9 +525,7 @@ impl App {
                                 scene,
                                 &settings,
                                 &self.state.camera,
-                                &c.target.view,
-                                c.target.width,
-                                c.target.height,
+                                (&c.target).into(),
                             );
                         }
                         target.coarse = true;
@@ -547,9 +535,7 @@ impl App {
                             scene,
                             &settings,
                             &self.state.camera,
-                            &target.target.view,
-                            target.target.width,
-                            target.target.height,
+                            (&target.target).into(),
                         );
                         target.coarse = false;
                     }

@@ -1,0 +1,49 @@
+// Functions shared by the full-screen shaders (raymarch.wgsl, mpr.wgsl). Not a standalone
+// shader: src/render/wgsl.rs pastes it where a shader says `#include "common.wgsl"`.
+//
+// The including shader must declare, at module scope:
+//   var<storage, read> colormap: array<vec4<f32>>;   // RGBA colormap entries, used by colormap_lookup
+// Everything else arrives as parameters, so no uniform layout is assumed here.
+
+// Lesion colours: other segmented lesions green, the selected one cyan.
+const LESION_GREEN: vec3<f32> = vec3<f32>(0.2, 1.0, 0.3);
+const LESION_CYAN: vec3<f32> = vec3<f32>(0.1, 0.9, 1.0);
+
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+    // One triangle covering the screen.
+    let x = f32(i32(i & 1u) * 4 - 1);
+    let y = f32(i32(i >> 1u) * 4 - 1);
+    return vec4<f32>(x, y, 0.0, 1.0);
+}
+
+// Whether normalized texture coordinates lie in the volume.
+fn inside_unit(p: vec3<f32>) -> bool {
+    return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
+}
+
+// Colormap at t in 0..1 (clamped), linear between entries.
+fn colormap_lookup(t: f32) -> vec3<f32> {
+    let n = arrayLength(&colormap);
+    let x = clamp(t, 0.0, 1.0) * f32(n - 1u);
+    let i0 = min(u32(floor(x)), n - 1u);
+    let i1 = min(i0 + 1u, n - 1u);
+    return mix(colormap[i0], colormap[i1], x - f32(i0)).rgb;
+}
+
+// Lesion id at a patient point (0: none), nearest texel of a label volume whose
+// patient-to-texture transform is `patient_to_tex`.
+fn label_at(label_tex: texture_3d<u32>, patient_to_tex: mat4x4<f32>, p: vec3<f32>) -> u32 {
+    let c = (patient_to_tex * vec4<f32>(p, 1.0)).xyz;
+    if (!inside_unit(c)) {
+        return 0u;
+    }
+    let dims = vec3<f32>(textureDimensions(label_tex));
+    let v = vec3<i32>(min(floor(c * dims), dims - vec3<f32>(1.0)));
+    return textureLoad(label_tex, v, 0).r;
+}
+
+// Highlight colour of a lesion: cyan when it is the selected one (`selected` 0: none).
+fn lesion_colour(id: u32, selected: u32) -> vec3<f32> {
+    return select(LESION_GREEN, LESION_CYAN, selected != 0u && id == selected);
+}
