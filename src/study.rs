@@ -2,6 +2,7 @@
 //! torso phantom when no path is given.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use glam::Vec3;
 
@@ -12,15 +13,19 @@ use crate::volume::Volume;
 
 /// CT and PET ready for display, free of DICOM types.
 pub struct ViewStudy {
-    pub ct: Option<Volume>,
-    pub pet: Option<Volume>,
+    /// CT in HU. Shared (`Arc`) so background workers can hold it without a copy.
+    pub ct: Option<Arc<Volume>>,
+    /// PET in its stored units (see `pet_display_factor`). Shared like `ct`.
+    pub pet: Option<Arc<Volume>>,
     /// Multiplier from PET values to display units (SUVbw factor, or 1).
     pub pet_display_factor: f64,
     /// "SUV" or the PET's own units when SUV is unavailable.
     pub pet_units_label: String,
+    /// Whether `pet_display_factor` converts to SUV.
     pub suv_available: bool,
     /// Header values SUV was computed from, so the user can correct them.
     pub suv_inputs: Option<crate::dicom::SuvInputs>,
+    /// Patient identifiers: shown or exported only when the user asks.
     pub patient: PatientInfo,
     /// Series choices, SUV notes and load problems, for the user.
     pub notes: Vec<String>,
@@ -32,8 +37,8 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         let phantom = generate(PhantomKind::Torso);
         return Ok(ViewStudy {
             pet_display_factor: phantom.acquisition.suv_factor(),
-            ct: Some(phantom.ct),
-            pet: Some(phantom.pet),
+            ct: Some(Arc::new(phantom.ct)),
+            pet: Some(Arc::new(phantom.pet)),
             pet_units_label: "SUV".into(),
             suv_available: true,
             suv_inputs: Some(phantom_suv_inputs(&phantom.acquisition)),
@@ -59,20 +64,25 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
             let reason = pet.calibration.unavailable_reason();
             let units = pet.series.volume.unit.label().to_string();
             match (pet.suv_factor(), reason) {
-                (Some(f), _) => (Some(pet.series.volume), f, "SUV".to_string(), true),
+                (Some(f), _) => (
+                    Some(Arc::new(pet.series.volume)),
+                    f,
+                    "SUV".to_string(),
+                    true,
+                ),
                 (None, reason) => {
                     notes.push(format!(
                         "SUV unavailable: {}; PET shown in {units}",
                         reason.unwrap_or_default()
                     ));
-                    (Some(pet.series.volume), 1.0, units, false)
+                    (Some(Arc::new(pet.series.volume)), 1.0, units, false)
                 }
             }
         }
         None => (None, 1.0, "SUV".to_string(), false),
     };
     Ok(ViewStudy {
-        ct: study.ct.map(|c| c.volume),
+        ct: study.ct.map(|c| Arc::new(c.volume)),
         pet,
         pet_display_factor: factor,
         pet_units_label: label,

@@ -357,8 +357,8 @@ fn sts001_thigh_tumour_heart_and_bladder() {
     };
     let study = petct::study::load_view_study(&[dir], &Default::default()).unwrap();
     assert!(study.suv_available);
-    let pet = study.pet.as_ref().unwrap();
-    let ct = study.ct.as_ref().unwrap();
+    let pet = study.pet.as_deref().unwrap();
+    let ct = study.ct.as_deref().unwrap();
     let suv = suv_volume(pet, study.pet_display_factor);
     let r = find_hotspots(&suv, Some(ct), &HotspotParams::default()).unwrap();
     eprint!("{}", petct::analysis::report::to_text(&r));

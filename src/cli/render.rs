@@ -251,8 +251,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_ref(),
-        study.pet.as_ref(),
+        study.ct.as_deref(),
+        study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
     for w in &scene.warnings {

@@ -231,8 +231,8 @@ impl App {
         let scene = FusedScene::new(
             &gfx.ctx.device,
             &gfx.ctx.queue,
-            study.ct.as_ref(),
-            study.pet.as_ref(),
+            study.ct.as_deref(),
+            study.pet.as_deref(),
             study.pet_display_factor as f32,
         );
         let bounds = scene.display_bounds();
@@ -308,7 +308,7 @@ impl App {
         }
         self.hot_dirty = false;
         let Some(suv) = &self.suv else { return };
-        let ct = self.study.as_ref().and_then(|s| s.ct.as_ref());
+        let ct = self.study.as_ref().and_then(|s| s.ct.as_deref());
         match crate::analysis::find_hotspots(suv, ct, &self.hot_params) {
             Ok(r) => {
                 if self.selected.is_some_and(|i| i >= r.lesions.len()) {
