@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
-use crate::dicom::{load_study, LoadOptions, PatientInfo};
+use crate::dicom::{load_study, DicomError, LoadOptions, PatientInfo};
 use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
 use crate::volume::Volume;
@@ -32,9 +32,17 @@ pub struct ViewStudy {
 }
 
 /// Loads a study from paths, or the torso phantom when `paths` is empty.
+///
+/// Fails with [`DicomError::Cancelled`] (inside the `anyhow::Error`; test with
+/// [`is_cancelled`]) once `options.cancel` is set: checked around phantom generation and,
+/// for DICOM, between files and slices.
 pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Result<ViewStudy> {
+    let cancel = &options.cancel;
+    cancel.check()?;
     if paths.is_empty() {
+        // Generation itself cannot be interrupted; its result is dropped when cancelled.
         let phantom = generate(PhantomKind::Torso);
+        cancel.check()?;
         return Ok(ViewStudy {
             pet_display_factor: phantom.acquisition.suv_factor(),
             ct: Some(Arc::new(phantom.ct)),
@@ -56,6 +64,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         }
     }
     let study = load_study(paths, options)?;
+    cancel.check()?;
     let mut notes = study.notes.clone();
     notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
     let suv_inputs = study.pet.as_ref().map(|p| p.suv_inputs.clone());
@@ -91,6 +100,14 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         patient: study.patient,
         notes,
     })
+}
+
+/// Whether `error` (from [`load_view_study`]) means the load was cancelled rather than failed.
+pub fn is_cancelled(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<DicomError>(),
+        Some(DicomError::Cancelled)
+    )
 }
 
 /// The phantom's acquisition as the header values a scanner would write.
@@ -201,5 +218,30 @@ impl ViewStudy {
                 ((lo + hi) * 0.5).as_vec3()
             })
             .unwrap_or(Vec3::ZERO)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_flag_stops_the_phantom_and_dicom_paths() {
+        let options = LoadOptions::default();
+        options.cancel.cancel();
+        // Built-in phantom: stops before generating it.
+        let err = load_view_study(&[], &options).err().expect("cancelled");
+        assert!(is_cancelled(&err), "{err:#}");
+        assert_eq!(err.to_string(), "loading was cancelled");
+        // DICOM path (existing folder, nothing read).
+        let dir = std::env::temp_dir();
+        let err = load_view_study(&[dir], &options).err().expect("cancelled");
+        assert!(is_cancelled(&err), "{err:#}");
+        // Other errors are not cancellations.
+        let missing = PathBuf::from("/nonexistent/petct/study");
+        let err = load_view_study(&[missing], &LoadOptions::default())
+            .err()
+            .expect("missing path");
+        assert!(!is_cancelled(&err));
     }
 }
