@@ -4,6 +4,7 @@
 //! voxels, units) -> analysis and rendering -> user interface.
 
 pub mod analysis;
+pub mod annotate;
 pub mod cli;
 pub mod dicom;
 pub mod phantom;

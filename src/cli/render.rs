@@ -7,13 +7,13 @@ use clap::{Args, ValueEnum};
 use glam::Vec3;
 
 use super::StudyArgs;
+use crate::annotate;
 use crate::render::camera::{OrbitCamera, Projection, StandardView};
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
 use crate::render::export::{write_gif_atomic, write_png_atomic};
 use crate::render::mpr::{MprOrientation, MprView};
 use crate::render::offscreen::OFFSCREEN_FORMAT;
-use crate::render::overlay;
 use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{ClipPlane, CtWindow, RenderMode, RenderSettings};
@@ -272,7 +272,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let mut img =
             renderer.render_mpr_image(&ctx, &scene, &settings, &view, args.width, args.height)?;
         let [l, r, t, b] = orientation.edge_letters();
-        overlay::draw_orientation_letters(&mut img, l, r, t, b);
+        annotate::draw_orientation_letters(&mut img, l, r, t, b);
         decorate(&mut img);
         write_png_atomic(&img, &args.out)?;
         println!("wrote {}", args.out.display());
@@ -332,7 +332,7 @@ fn decorate(
     let shows_pet = !matches!(settings.mode, RenderMode::CtMip | RenderMode::CtDvr)
         || args.mode.mpr().is_some();
     if args.colorbar && study.pet.is_some() && shows_pet {
-        overlay::draw_colorbar(
+        annotate::draw_colorbar(
             img,
             settings.colormap,
             settings.pet_window[0] as f64,
@@ -348,13 +348,13 @@ fn decorate(
             p.id.clone().unwrap_or_default(),
             p.study_date.clone().unwrap_or_default()
         );
-        let scale = overlay::text_scale_for(img.width(), img.height());
-        overlay::draw_text_styled(
+        let scale = annotate::text_scale_for(img.width(), img.height());
+        annotate::draw_text_styled(
             img,
             8,
             8,
             &text,
-            &overlay::TextStyle::new(scale, [255, 255, 255, 255]).with_shadow(),
+            &annotate::TextStyle::new(scale, [255, 255, 255, 255]).with_shadow(),
         );
     }
 }

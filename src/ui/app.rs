@@ -15,13 +15,13 @@ use winit::window::{Window, WindowId};
 use super::panes::PaneTarget;
 use super::script::{self, Command};
 use super::state::{ct_window_preset, PaneId, ViewerState, CT_WINDOW_PRESETS};
+use crate::annotate;
 use crate::dicom::LoadOptions;
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
 use crate::render::export::write_png_atomic;
 use crate::render::offscreen::OFFSCREEN_FORMAT;
-use crate::render::overlay;
 use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{CtWindow, RenderMode};
@@ -840,7 +840,7 @@ impl App {
                     .renderer
                     .render_mpr_image(&gfx.ctx, scene, settings, &view, w, h)?;
                 let [l, r, t, b] = view.orientation.edge_letters();
-                overlay::draw_orientation_letters(&mut img, l, r, t, b);
+                annotate::draw_orientation_letters(&mut img, l, r, t, b);
                 img
             }
             None => {
@@ -849,7 +849,7 @@ impl App {
             }
         };
         if study.pet.is_some() && !matches!(settings.mode, RenderMode::CtMip | RenderMode::CtDvr) {
-            overlay::draw_colorbar(
+            annotate::draw_colorbar(
                 &mut img,
                 settings.colormap,
                 settings.pet_window[0] as f64,
