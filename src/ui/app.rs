@@ -15,8 +15,8 @@ use winit::window::{Window, WindowId};
 use super::panes::PaneTarget;
 use super::script::{self, Command};
 use super::state::{ct_window_preset, PaneId, ViewerState, CT_WINDOW_PRESETS};
-use crate::annotate;
 use crate::dicom::LoadOptions;
+use crate::keyframe::{self, KeyFrameOptions, KeyFrameView};
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
@@ -833,30 +833,31 @@ impl App {
         let (w, h) = self.pane_px.get(&pane).copied().unwrap_or((512, 512));
         let (w, h) = ((w * 2).clamp(64, 4096), (h * 2).clamp(64, 4096));
         let settings = &self.state.settings;
-        let mut img = match self.state.mpr_view(pane) {
+        let (mut img, view) = match self.state.mpr_view(pane) {
             Some(mut view) => {
                 view.crosshair = false;
-                let mut img = gfx
+                let img = gfx
                     .renderer
                     .render_mpr_image(&gfx.ctx, scene, settings, &view, w, h)?;
-                let [l, r, t, b] = view.orientation.edge_letters();
-                annotate::draw_orientation_letters(&mut img, l, r, t, b);
-                img
+                (img, KeyFrameView::Slice(view.orientation))
             }
             None => {
-                gfx.renderer
-                    .render_3d_image(&gfx.ctx, scene, settings, &self.state.camera, w, h)?
+                let img = gfx.renderer.render_3d_image(
+                    &gfx.ctx,
+                    scene,
+                    settings,
+                    &self.state.camera,
+                    w,
+                    h,
+                )?;
+                (img, KeyFrameView::ThreeD)
             }
         };
-        if study.pet.is_some() && !matches!(settings.mode, RenderMode::CtMip | RenderMode::CtDvr) {
-            annotate::draw_colorbar(
-                &mut img,
-                settings.colormap,
-                settings.pet_window[0] as f64,
-                settings.pet_window[1] as f64,
-                &study.pet_units_label,
-            );
-        }
+        let options = KeyFrameOptions {
+            colorbar: true,
+            ..KeyFrameOptions::default()
+        };
+        keyframe::compose(&mut img, study, settings, view, &options);
         let path = path.unwrap_or_else(|| {
             let stamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
