@@ -1,5 +1,8 @@
 //! Hot-spot segmentation on the phantoms and STS_001, and `petct hotspots`.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;

@@ -1,6 +1,9 @@
 //! Loader behaviour on small series written here: slice order, rescale, geometry errors,
 //! gantry tilt, enhanced multi-frame, and several transfer syntaxes.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use dicom_core::value::DataSetSequence;
