@@ -83,11 +83,11 @@ fn main() -> anyhow::Result<()> {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_ref(),
-        study.pet.as_ref(),
+        study.ct.as_deref(),
+        study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
-    let describe = |v: &Option<petct::volume::Volume>| {
+    let describe = |v: &Option<std::sync::Arc<petct::volume::Volume>>| {
         v.as_ref()
             .map(|v| format!("{:?} @ {:?} mm", v.dims(), v.geometry.spacing))
             .unwrap_or_else(|| "none".into())

@@ -1,11 +1,14 @@
 //! petct-viewer: load, analyse and render fused PET-CT studies.
 //!
 //! Data flows one way: [`dicom`] (files to series to volumes, SUV) -> [`volume`] (geometry,
-//! voxels, units) -> analysis and rendering -> user interface.
+//! voxels, units) -> analysis and rendering -> key frames ([`annotate`] draws, [`keyframe`]
+//! decides what) -> user interface.
 
 pub mod analysis;
+pub mod annotate;
 pub mod cli;
 pub mod dicom;
+pub mod keyframe;
 pub mod phantom;
 pub mod render;
 pub mod study;

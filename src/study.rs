@@ -2,40 +2,53 @@
 //! torso phantom when no path is given.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use glam::Vec3;
 
-use crate::dicom::{load_study, LoadOptions, PatientInfo};
+use crate::dicom::{load_study, DicomError, LoadOptions, PatientInfo};
 use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
 use crate::volume::Volume;
 
 /// CT and PET ready for display, free of DICOM types.
 pub struct ViewStudy {
-    pub ct: Option<Volume>,
-    pub pet: Option<Volume>,
+    /// CT in HU. Shared (`Arc`) so background workers can hold it without a copy.
+    pub ct: Option<Arc<Volume>>,
+    /// PET in its stored units (see `pet_display_factor`). Shared like `ct`.
+    pub pet: Option<Arc<Volume>>,
     /// Multiplier from PET values to display units (SUVbw factor, or 1).
     pub pet_display_factor: f64,
     /// "SUV" or the PET's own units when SUV is unavailable.
     pub pet_units_label: String,
+    /// Whether `pet_display_factor` converts to SUV.
     pub suv_available: bool,
     /// Header values SUV was computed from, so the user can correct them.
     pub suv_inputs: Option<crate::dicom::SuvInputs>,
     /// How SUV was derived (which clock the scan and injection times came from, ...).
     pub suv_notes: Vec<String>,
+    /// Patient identifiers: shown or exported only when the user asks.
     pub patient: PatientInfo,
     /// Series choices, SUV notes and load problems, for the user.
     pub notes: Vec<String>,
 }
 
 /// Loads a study from paths, or the torso phantom when `paths` is empty.
+///
+/// Fails with [`DicomError::Cancelled`] (inside the `anyhow::Error`; test with
+/// [`is_cancelled`]) once `options.cancel` is set: checked around phantom generation and,
+/// for DICOM, between files and slices.
 pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Result<ViewStudy> {
+    let cancel = &options.cancel;
+    cancel.check()?;
     if paths.is_empty() {
+        // Generation itself cannot be interrupted; its result is dropped when cancelled.
         let phantom = generate(PhantomKind::Torso);
+        cancel.check()?;
         return Ok(ViewStudy {
             pet_display_factor: phantom.acquisition.suv_factor(),
-            ct: Some(phantom.ct),
-            pet: Some(phantom.pet),
+            ct: Some(Arc::new(phantom.ct)),
+            pet: Some(Arc::new(phantom.pet)),
             pet_units_label: "SUV".into(),
             suv_available: true,
             suv_inputs: Some(phantom_suv_inputs(&phantom.acquisition)),
@@ -54,6 +67,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         }
     }
     let study = load_study(paths, options)?;
+    cancel.check()?;
     let mut notes = study.notes.clone();
     notes.extend(study.problems.iter().map(|p| format!("problem: {p}")));
     let suv_inputs = study.pet.as_ref().map(|p| p.suv_inputs.clone());
@@ -67,20 +81,25 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
             let reason = pet.calibration.unavailable_reason();
             let units = pet.series.volume.unit.label().to_string();
             match (pet.suv_factor(), reason) {
-                (Some(f), _) => (Some(pet.series.volume), f, "SUV".to_string(), true),
+                (Some(f), _) => (
+                    Some(Arc::new(pet.series.volume)),
+                    f,
+                    "SUV".to_string(),
+                    true,
+                ),
                 (None, reason) => {
                     notes.push(format!(
                         "SUV unavailable: {}; PET shown in {units}",
                         reason.unwrap_or_default()
                     ));
-                    (Some(pet.series.volume), 1.0, units, false)
+                    (Some(Arc::new(pet.series.volume)), 1.0, units, false)
                 }
             }
         }
         None => (None, 1.0, "SUV".to_string(), false),
     };
     Ok(ViewStudy {
-        ct: study.ct.map(|c| c.volume),
+        ct: study.ct.map(|c| Arc::new(c.volume)),
         pet,
         pet_display_factor: factor,
         pet_units_label: label,
@@ -90,6 +109,14 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         patient: study.patient,
         notes,
     })
+}
+
+/// Whether `error` (from [`load_view_study`]) means the load was cancelled rather than failed.
+pub fn is_cancelled(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<DicomError>(),
+        Some(DicomError::Cancelled)
+    )
 }
 
 /// The phantom's acquisition as the header values a scanner would write.
@@ -201,5 +228,30 @@ impl ViewStudy {
                 ((lo + hi) * 0.5).as_vec3()
             })
             .unwrap_or(Vec3::ZERO)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_flag_stops_the_phantom_and_dicom_paths() {
+        let options = LoadOptions::default();
+        options.cancel.cancel();
+        // Built-in phantom: stops before generating it.
+        let err = load_view_study(&[], &options).err().expect("cancelled");
+        assert!(is_cancelled(&err), "{err:#}");
+        assert_eq!(err.to_string(), "loading was cancelled");
+        // DICOM path (existing folder, nothing read).
+        let dir = std::env::temp_dir();
+        let err = load_view_study(&[dir], &options).err().expect("cancelled");
+        assert!(is_cancelled(&err), "{err:#}");
+        // Other errors are not cancellations.
+        let missing = PathBuf::from("/nonexistent/petct/study");
+        let err = load_view_study(&[missing], &LoadOptions::default())
+            .err()
+            .expect("missing path");
+        assert!(!is_cancelled(&err));
     }
 }

@@ -1,6 +1,9 @@
 //! GPU rendering on the available adapter (Mesa's llvmpipe in CI) against the CPU
 //! reference, plus orientation and fusion-alignment checks.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "common/gpu.rs"]
 mod gpu;
 

@@ -1,5 +1,8 @@
 //! Hot-spot segmentation on the phantoms and STS_001, and `petct hotspots`.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;
@@ -357,8 +360,8 @@ fn sts001_thigh_tumour_heart_and_bladder() {
     };
     let study = petct::study::load_view_study(&[dir], &Default::default()).unwrap();
     assert!(study.suv_available);
-    let pet = study.pet.as_ref().unwrap();
-    let ct = study.ct.as_ref().unwrap();
+    let pet = study.pet.as_deref().unwrap();
+    let ct = study.ct.as_deref().unwrap();
     let suv = suv_volume(pet, study.pet_display_factor);
     let r = find_hotspots(&suv, Some(ct), &HotspotParams::default()).unwrap();
     eprint!("{}", petct::analysis::report::to_text(&r));

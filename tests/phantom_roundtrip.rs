@@ -1,6 +1,9 @@
 //! Built-in phantoms written as DICOM and read back by the loader give the same volumes,
 //! and the NEMA phantom has its designed SUVs.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use glam::DVec3;
 use petct::dicom::{load_study, LoadOptions};
 use petct::phantom::{generate, generate_with, write_dicom, PhantomKind, PhantomOptions};

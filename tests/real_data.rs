@@ -1,5 +1,8 @@
 //! Loading third-party studies: STS_001 (GE PET-CT), CRLM CT, and malformed files.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

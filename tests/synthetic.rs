@@ -1,6 +1,9 @@
 //! Loader behaviour on small series written here: slice order, rescale, geometry errors,
 //! gantry tilt, enhanced multi-frame, and several transfer syntaxes.
 
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use dicom_core::value::DataSetSequence;
@@ -543,4 +546,23 @@ fn scan_skips_non_image_objects_with_a_note() {
     assert_eq!(scanned.series.len(), 1);
     assert_eq!(scanned.skipped.len(), 1);
     assert!(scanned.skipped[0].1.contains("RTSTRUCT"));
+}
+
+#[test]
+fn load_cancelled_before_the_call_returns_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    write_series(
+        dir.path(),
+        &[10.0, 20.0, 30.0],
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let options = LoadOptions::default();
+    options.cancel.cancel();
+    let result = load_study(&[dir.path().to_path_buf()], &options);
+    assert!(
+        matches!(result, Err(petct::dicom::DicomError::Cancelled)),
+        "{result:?}"
+    );
+    // The same files load with a fresh flag: cancelling marked nothing as broken.
+    assert!(load(dir.path()).unwrap().ct.is_some());
 }

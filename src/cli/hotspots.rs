@@ -64,7 +64,7 @@ pub struct HotspotsArgs {
 /// Runs `petct hotspots`.
 pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     let study = load_view_study(&args.paths, &args.study.load_options())?;
-    let Some(pet) = study.pet.as_ref() else {
+    let Some(pet) = study.pet.as_deref() else {
         bail!("no PET series found; hot spots need a PET");
     };
     if !study.suv_available {
@@ -86,7 +86,7 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     }
     let suv = suv_volume(pet, study.pet_display_factor);
     let params = params(args)?;
-    let result = find_hotspots(&suv, study.ct.as_ref(), &params).context("hot-spot analysis")?;
+    let result = find_hotspots(&suv, study.ct.as_deref(), &params).context("hot-spot analysis")?;
     if args.json {
         println!(
             "{}",

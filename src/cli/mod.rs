@@ -72,6 +72,8 @@ impl StudyArgs {
             ct_series: self.ct_series.clone(),
             pet_series: self.pet_series.clone(),
             suv_overrides: self.overrides(),
+            // The command line has nobody to cancel a load.
+            cancel: crate::dicom::CancelFlag::default(),
         }
     }
 }

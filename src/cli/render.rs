@@ -7,13 +7,13 @@ use clap::{Args, ValueEnum};
 use glam::Vec3;
 
 use super::StudyArgs;
+use crate::keyframe::{self, KeyFrameOptions, KeyFrameView};
 use crate::render::camera::{OrbitCamera, Projection, StandardView};
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
 use crate::render::export::{write_gif_atomic, write_png_atomic};
 use crate::render::mpr::{MprOrientation, MprView};
 use crate::render::offscreen::OFFSCREEN_FORMAT;
-use crate::render::overlay;
 use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{ClipPlane, CtWindow, RenderMode, RenderSettings};
@@ -251,8 +251,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_ref(),
-        study.pet.as_ref(),
+        study.ct.as_deref(),
+        study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
     for w in &scene.warnings {
@@ -260,7 +260,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     }
     let settings = settings(args, &study);
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
-    let decorate = |img: &mut image::RgbaImage| decorate(img, args, &settings, &study);
+    let options = KeyFrameOptions {
+        colorbar: args.colorbar,
+        show_phi: args.show_phi,
+        lesions: Vec::new(),
+    };
+    let compose = |img: &mut image::RgbaImage, view: KeyFrameView| {
+        keyframe::compose(img, &study, &settings, view, &options);
+    };
     if let Some(orientation) = args.mode.mpr() {
         let cursor = args
             .cursor
@@ -271,9 +278,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         view.crosshair = false;
         let mut img =
             renderer.render_mpr_image(&ctx, &scene, &settings, &view, args.width, args.height)?;
-        let [l, r, t, b] = orientation.edge_letters();
-        overlay::draw_orientation_letters(&mut img, l, r, t, b);
-        decorate(&mut img);
+        compose(&mut img, KeyFrameView::Slice(orientation));
         write_png_atomic(&img, &args.out)?;
         println!("wrote {}", args.out.display());
         return Ok(());
@@ -289,7 +294,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                 args.width,
                 args.height,
             )?;
-            decorate(&mut img);
+            compose(&mut img, KeyFrameView::ThreeD);
             write_png_atomic(&img, &args.out)?;
             println!("wrote {}", args.out.display());
         }
@@ -311,7 +316,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                     args.width,
                     args.height,
                 )?;
-                decorate(&mut img);
+                compose(&mut img, KeyFrameView::ThreeD);
                 write_png_atomic(&img, &dir.join(format!("frame_{i:03}.png")))?;
                 frames.push(img);
             }
@@ -321,40 +326,4 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn decorate(
-    img: &mut image::RgbaImage,
-    args: &RenderArgs,
-    settings: &RenderSettings,
-    study: &ViewStudy,
-) {
-    let shows_pet = !matches!(settings.mode, RenderMode::CtMip | RenderMode::CtDvr)
-        || args.mode.mpr().is_some();
-    if args.colorbar && study.pet.is_some() && shows_pet {
-        overlay::draw_colorbar(
-            img,
-            settings.colormap,
-            settings.pet_window[0] as f64,
-            settings.pet_window[1] as f64,
-            &study.pet_units_label,
-        );
-    }
-    if args.show_phi {
-        let p = &study.patient;
-        let text = format!(
-            "{}  {}  {}",
-            p.name.clone().unwrap_or_default(),
-            p.id.clone().unwrap_or_default(),
-            p.study_date.clone().unwrap_or_default()
-        );
-        let scale = overlay::text_scale_for(img.width(), img.height());
-        overlay::draw_text_styled(
-            img,
-            8,
-            8,
-            &text,
-            &overlay::TextStyle::new(scale, [255, 255, 255, 255]).with_shadow(),
-        );
-    }
 }

@@ -10,6 +10,7 @@ use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
 use rayon::prelude::*;
 
 use super::assemble::{Assembly, SliceSource};
+use super::cancel::CancelFlag;
 use super::error::DicomError;
 use super::scan::{error_chain, open_dicom, panic_message};
 use super::series::Series;
@@ -20,9 +21,13 @@ type FileJob<'a> = (usize, Vec<(SliceSource, &'a mut [f32])>);
 /// Decodes every slice of an assembled series into one `f32` buffer (x fastest, slices in
 /// assembly order), values rescaled to physical units. Also returns warnings about
 /// inconsistencies that were resolved (one per file at most).
+///
+/// Stops with [`DicomError::Cancelled`] once `cancel` is set: checked before each file is
+/// opened and before each frame is converted, i.e. per slice.
 pub fn decode_series(
     series: &Series,
     assembly: &Assembly,
+    cancel: &CancelFlag,
 ) -> Result<(Vec<f32>, Vec<String>), DicomError> {
     let [nx, ny, nz] = assembly.geometry.dims;
     let slice_len = nx * ny;
@@ -43,7 +48,7 @@ pub fn decode_series(
     }
     let warnings: Vec<Option<String>> = jobs
         .into_par_iter()
-        .map(|(file, targets)| decode_file_into(series, file, targets))
+        .map(|(file, targets)| decode_file_into(series, file, targets, cancel))
         .collect::<Result<_, _>>()?;
     let mut warnings: Vec<String> = warnings.into_iter().flatten().collect();
     warnings.dedup();
@@ -54,7 +59,9 @@ fn decode_file_into(
     series: &Series,
     file: usize,
     targets: Vec<(SliceSource, &mut [f32])>,
+    cancel: &CancelFlag,
 ) -> Result<Option<String>, DicomError> {
+    cancel.check()?;
     let header = &series.files[file];
     let path = &header.path;
     let obj = open_dicom(path, false)?;
@@ -67,6 +74,7 @@ fn decode_file_into(
         let format = native_format(&obj, &samples).map_err(decode_error)?;
         let frame_len = (header.rows * header.columns) as usize;
         for (src, out) in targets {
+            cancel.check()?;
             let start = src.frame as usize * frame_len;
             samples
                 .convert_range(start, frame_len, &format, src.slope, src.intercept, out)
@@ -121,6 +129,7 @@ fn decode_file_into(
             )
         });
     for (src, out) in targets {
+        cancel.check()?;
         let frame = if single && header.frames.len() > 1 {
             0
         } else {

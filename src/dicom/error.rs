@@ -38,6 +38,9 @@ pub enum DicomError {
     /// The requested series is not in the study.
     #[error("no series matches '{0}' (give a SeriesInstanceUID or a series number)")]
     NoSuchSeries(String),
+    /// The load was cancelled through its [`super::CancelFlag`]; nothing is wrong with the files.
+    #[error("loading was cancelled")]
+    Cancelled,
     /// I/O error walking a folder.
     #[error("{}: {source}", path.display())]
     Io {
@@ -57,7 +60,7 @@ impl DicomError {
             | DicomError::NothingFound { path }
             | DicomError::Io { path, .. } => Some(path),
             DicomError::Geometry { files, .. } => files.first().map(|p| p.as_path()),
-            DicomError::NoSuchSeries(_) => None,
+            DicomError::NoSuchSeries(_) | DicomError::Cancelled => None,
         }
     }
 }

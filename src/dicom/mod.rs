@@ -2,10 +2,12 @@
 //!
 //! `scan` reads headers only and groups files into series; `series` chooses the CT and PET
 //! series of a study; `assemble` orders slices and checks the geometry; `decode` reads
-//! pixels in parallel and applies the per-slice rescale; `suv` computes SUV factors.
+//! pixels in parallel and applies the per-slice rescale; `suv` computes SUV factors. A
+//! [`CancelFlag`] in [`LoadOptions`] stops a load between files or slices.
 
 mod assemble;
 mod attrs;
+mod cancel;
 pub mod datetime;
 mod decode;
 mod error;
@@ -17,12 +19,14 @@ pub mod suv;
 mod suv_time;
 
 pub use assemble::{assemble, Assembly, SliceSource};
+pub use cancel::CancelFlag;
 pub use error::DicomError;
 pub use header::{FileHeader, FrameHeader, PatientInfo};
-pub use scan::{collect_files, open_dicom, scan, ScanResult};
+pub use scan::{collect_files, open_dicom, scan, scan_cancellable, ScanResult};
 pub use series::{choose_ct, choose_pet, Choice, Series};
 pub use study::{
-    load_pet_series, load_scanned, load_series, load_study, LoadOptions, LoadedSeries, PetSeries,
-    SeriesSummary, Study,
+    load_pet_series, load_pet_series_cancellable, load_scanned, load_series,
+    load_series_cancellable, load_study, LoadOptions, LoadedSeries, PetSeries, SeriesSummary,
+    Study,
 };
 pub use suv::{SuvCalibration, SuvInputs, SuvOverrides, SuvUnavailable};

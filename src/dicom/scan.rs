@@ -9,6 +9,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use rayon::prelude::*;
 
+use super::cancel::CancelFlag;
 use super::error::DicomError;
 use super::header::{scan_object, Scanned};
 use super::series::Series;
@@ -143,11 +144,24 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<DicomError>) {
 
 /// Scans files and folders: headers only, in parallel, grouped into series.
 pub fn scan(paths: &[PathBuf]) -> ScanResult {
+    // A flag nobody else holds is never cancelled, so the error case cannot happen.
+    scan_cancellable(paths, &CancelFlag::default()).unwrap_or_default()
+}
+
+/// [`scan`] that stops with [`DicomError::Cancelled`] when `cancel` is set: checked before
+/// each file is opened, so a cancel takes effect within one header read per worker thread.
+pub fn scan_cancellable(paths: &[PathBuf], cancel: &CancelFlag) -> Result<ScanResult, DicomError> {
+    cancel.check()?;
     let (files, mut problems) = collect_files(paths);
+    // The outer Result stops the parallel scan on cancel; the inner one is a per-file outcome
+    // (an unreadable file is a problem to report, not a reason to stop).
     let scanned: Vec<Result<Scanned, DicomError>> = files
         .par_iter()
-        .map(|f| open_dicom(f, true).and_then(|obj| scan_object(f, &obj)))
-        .collect();
+        .map(|f| {
+            cancel.check()?;
+            Ok(open_dicom(f, true).and_then(|obj| scan_object(f, &obj)))
+        })
+        .collect::<Result<_, DicomError>>()?;
     let mut groups: BTreeMap<String, Vec<_>> = BTreeMap::new();
     let mut skipped = Vec::new();
     for s in scanned {
@@ -165,9 +179,9 @@ pub fn scan(paths: &[PathBuf]) -> ScanResult {
             b.uid.as_str(),
         ))
     });
-    ScanResult {
+    Ok(ScanResult {
         series,
         skipped,
         problems,
-    }
+    })
 }

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use super::assemble::assemble;
+use super::cancel::CancelFlag;
 use super::decode::decode_series;
 use super::error::DicomError;
 use super::header::PatientInfo;
-use super::scan::{scan, ScanResult};
+use super::scan::{scan_cancellable, ScanResult};
 use super::series::{choose_ct, choose_pet, Series};
 use super::suv::{calibrate, SuvCalibration, SuvInputs, SuvOverrides};
 use crate::volume::{Unit, Volume, VolumeError};
@@ -20,6 +21,8 @@ pub struct LoadOptions {
     pub pet_series: Option<String>,
     /// User corrections to SUV inputs.
     pub suv_overrides: SuvOverrides,
+    /// Set it (from another thread) to stop the load with [`DicomError::Cancelled`].
+    pub cancel: CancelFlag,
 }
 
 /// Facts about a loaded series, free of patient identifiers.
@@ -81,8 +84,18 @@ pub struct Study {
 
 /// Loads one series: assemble, decode and wrap as a volume.
 pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
+    load_series_cancellable(series, &CancelFlag::default())
+}
+
+/// [`load_series`] that stops with [`DicomError::Cancelled`] when `cancel` is set (checked per
+/// slice while decoding).
+pub fn load_series_cancellable(
+    series: &Series,
+    cancel: &CancelFlag,
+) -> Result<LoadedSeries, DicomError> {
+    cancel.check()?;
     let assembly = assemble(series)?;
-    let (data, decode_warnings) = decode_series(series, &assembly)?;
+    let (data, decode_warnings) = decode_series(series, &assembly, cancel)?;
     let unit = unit_of(series);
     let volume = Volume::new(assembly.geometry, data, unit).map_err(|e: VolumeError| {
         DicomError::Geometry {
@@ -102,7 +115,16 @@ pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
 
 /// Loads a series as PET, computing its SUV calibration.
 pub fn load_pet_series(series: &Series, overrides: &SuvOverrides) -> Result<PetSeries, DicomError> {
-    let loaded = load_series(series)?;
+    load_pet_series_cancellable(series, overrides, &CancelFlag::default())
+}
+
+/// [`load_pet_series`] that stops with [`DicomError::Cancelled`] when `cancel` is set.
+pub fn load_pet_series_cancellable(
+    series: &Series,
+    overrides: &SuvOverrides,
+    cancel: &CancelFlag,
+) -> Result<PetSeries, DicomError> {
+    let loaded = load_series_cancellable(series, cancel)?;
     let suv_inputs = series.suv_inputs().unwrap_or_default();
     let calibration = calibrate(&suv_inputs, overrides);
     Ok(PetSeries {
@@ -140,13 +162,15 @@ fn summarize(series: &Series) -> SeriesSummary {
     }
 }
 
-/// Scans paths and loads the chosen CT and PET series. Fails only when neither loads.
+/// Scans paths and loads the chosen CT and PET series. Fails only when neither loads, or with
+/// [`DicomError::Cancelled`] when `options.cancel` is set before it finishes.
 pub fn load_study(paths: &[PathBuf], options: &LoadOptions) -> Result<Study, DicomError> {
-    let scanned = scan(paths);
+    let scanned = scan_cancellable(paths, &options.cancel)?;
     load_scanned(scanned, paths, options)
 }
 
-/// Loads the chosen CT and PET series of an earlier scan.
+/// Loads the chosen CT and PET series of an earlier scan; [`DicomError::Cancelled`] when
+/// `options.cancel` is set before it finishes.
 pub fn load_scanned(
     scanned: ScanResult,
     paths: &[PathBuf],
@@ -163,14 +187,22 @@ pub fn load_scanned(
         .collect();
     let ct_choice = choose_ct(&series, options.ct_series.as_deref())?;
     let pet_choice = choose_pet(&series, options.pet_series.as_deref())?;
+    let cancel = &options.cancel;
+    cancel.check()?;
     let (ct, pet) = rayon::join(
-        || ct_choice.as_ref().map(|c| load_series(&series[c.index])),
         || {
-            pet_choice
+            ct_choice
                 .as_ref()
-                .map(|c| load_pet_series(&series[c.index], &options.suv_overrides))
+                .map(|c| load_series_cancellable(&series[c.index], cancel))
+        },
+        || {
+            pet_choice.as_ref().map(|c| {
+                load_pet_series_cancellable(&series[c.index], &options.suv_overrides, cancel)
+            })
         },
     );
+    // A cancelled series is not a problem with the data: the whole load stops.
+    cancel.check()?;
     let ct = keep_ok(ct, &mut problems);
     let pet = keep_ok(pet, &mut problems);
     if let (Some(c), true) = (&ct_choice, ct.is_some()) {

@@ -10,7 +10,6 @@ pub mod export;
 pub mod gpu_volume;
 pub mod mpr;
 pub mod offscreen;
-pub mod overlay;
 pub mod pipeline_util;
 pub mod prepared;
 pub mod raymarch;

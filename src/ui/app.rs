@@ -16,12 +16,12 @@ use super::panes::PaneTarget;
 use super::script::{self, Command};
 use super::state::{ct_window_preset, PaneId, ViewerState, CT_WINDOW_PRESETS};
 use crate::dicom::LoadOptions;
+use crate::keyframe::{self, KeyFrameOptions, KeyFrameView};
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
 use crate::render::context::GpuContext;
 use crate::render::export::write_png_atomic;
 use crate::render::offscreen::OFFSCREEN_FORMAT;
-use crate::render::overlay;
 use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 use crate::render::settings::{CtWindow, RenderMode};
@@ -231,8 +231,8 @@ impl App {
         let scene = FusedScene::new(
             &gfx.ctx.device,
             &gfx.ctx.queue,
-            study.ct.as_ref(),
-            study.pet.as_ref(),
+            study.ct.as_deref(),
+            study.pet.as_deref(),
             study.pet_display_factor as f32,
         );
         let bounds = scene.display_bounds();
@@ -308,7 +308,7 @@ impl App {
         }
         self.hot_dirty = false;
         let Some(suv) = &self.suv else { return };
-        let ct = self.study.as_ref().and_then(|s| s.ct.as_ref());
+        let ct = self.study.as_ref().and_then(|s| s.ct.as_deref());
         match crate::analysis::find_hotspots(suv, ct, &self.hot_params) {
             Ok(r) => {
                 if self.selected.is_some_and(|i| i >= r.lesions.len()) {
@@ -819,30 +819,31 @@ impl App {
         let (w, h) = self.pane_px.get(&pane).copied().unwrap_or((512, 512));
         let (w, h) = ((w * 2).clamp(64, 4096), (h * 2).clamp(64, 4096));
         let settings = &self.state.settings;
-        let mut img = match self.state.mpr_view(pane) {
+        let (mut img, view) = match self.state.mpr_view(pane) {
             Some(mut view) => {
                 view.crosshair = false;
-                let mut img = gfx
+                let img = gfx
                     .renderer
                     .render_mpr_image(&gfx.ctx, scene, settings, &view, w, h)?;
-                let [l, r, t, b] = view.orientation.edge_letters();
-                overlay::draw_orientation_letters(&mut img, l, r, t, b);
-                img
+                (img, KeyFrameView::Slice(view.orientation))
             }
             None => {
-                gfx.renderer
-                    .render_3d_image(&gfx.ctx, scene, settings, &self.state.camera, w, h)?
+                let img = gfx.renderer.render_3d_image(
+                    &gfx.ctx,
+                    scene,
+                    settings,
+                    &self.state.camera,
+                    w,
+                    h,
+                )?;
+                (img, KeyFrameView::ThreeD)
             }
         };
-        if study.pet.is_some() && !matches!(settings.mode, RenderMode::CtMip | RenderMode::CtDvr) {
-            overlay::draw_colorbar(
-                &mut img,
-                settings.colormap,
-                settings.pet_window[0] as f64,
-                settings.pet_window[1] as f64,
-                &study.pet_units_label,
-            );
-        }
+        let options = KeyFrameOptions {
+            colorbar: true,
+            ..KeyFrameOptions::default()
+        };
+        keyframe::compose(&mut img, study, settings, view, &options);
         let path = path.unwrap_or_else(|| {
             let stamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
