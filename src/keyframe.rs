@@ -187,6 +187,7 @@ mod tests {
     /// A study with CT, optionally PET, and a named patient.
     fn study(with_pet: bool) -> ViewStudy {
         ViewStudy {
+            suv_notes: Vec::new(),
             ct: Some(tiny_volume(Unit::Hounsfield)),
             pet: with_pet.then(|| tiny_volume(Unit::BecquerelPerMl)),
             pet_display_factor: 1.0,

@@ -111,3 +111,21 @@ fn bad_input_is_an_error_naming_the_file_not_a_panic() {
     assert!(stdout.contains("bogus.dcm") || stderr.contains("bogus.dcm"));
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn the_viewer_without_a_display_says_so_in_one_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
+        .args(["view", "--no-config"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("petct runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("display") && stderr.contains("petct render"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

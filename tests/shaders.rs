@@ -1,6 +1,9 @@
 //! Every WGSL shader parses and validates with naga; no GPU needed. What is validated is
 //! the composed source (includes pasted in), the very text the pipelines compile.
 
+// Test setup helpers panic on broken fixtures by design; a failure is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,10 @@
 //! The real viewer window under Xvfb (or the current display), driven by a script: load the
-//! torso phantom, scroll the axial pane, rotate the 3D view, change the window preset and
-//! save a key frame; the window's own screenshots and the key frame must show it.
+//! torso phantom, scroll the axial pane, rotate the 3D view, change the window preset, drag
+//! and move sliders as a hand would, pick lesions, switch modes and save key frames; the
+//! window's own screenshots, the key frames and the frame statistics must show it.
+
+// Test setup helpers panic on broken fixtures by design; a failure is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::process::Command;
@@ -55,14 +59,19 @@ fn scripted_session_changes_what_it_should() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let script = format!(
-        "wait\nsleep 300\nscreenshot {a}\nscroll axial 15\nrotate 70 10\nwindow lung\nsleep 600\nscreenshot {b}\nkeyframe {k}\nquit\n",
+        "wait\nscreenshot {a}\nscroll axial 15\nrotate 70 10\nwindow lung\nscreenshot {b}\n\
+         keyframe {k}\ndrag 3d left 5 0\ndrag 3d left 5 0\nrelease\ndrag axial left 10 -4\n\
+         slider suv-threshold 3\nslider opacity 0.6\nselect-lesion 1\nmode ct-dvr\n\
+         keyframe {ks} coronal\nmode fused\nquit\n",
         a = d.join("a.png").display(),
         b = d.join("b.png").display(),
-        k = d.join("key.png").display()
+        k = d.join("key.png").display(),
+        ks = d.join("key_coronal.png").display()
     );
     std::fs::write(d.join("script.txt"), script).unwrap();
     let exe = env!("CARGO_BIN_EXE_petct");
     let script_path = d.join("script.txt");
+    let stats_path = d.join("frames.json");
     let args = [
         "view",
         "--no-config",
@@ -70,6 +79,8 @@ fn scripted_session_changes_what_it_should() {
         "900x640",
         "--script",
         script_path.to_str().unwrap(),
+        "--frame-stats",
+        stats_path.to_str().unwrap(),
     ];
     let mut cmd = if headless {
         let mut c = Command::new("xvfb-run");
@@ -91,6 +102,25 @@ fn scripted_session_changes_what_it_should() {
         load(&d.join("key.png")),
     );
     assert!(distinct_colours(&a) > 200, "first screenshot looks empty");
+    // The slice key frame (its colour bar in CT-only 3D modes is checked in keyframe's
+    // unit tests).
+    let coronal = load(&d.join("key_coronal.png"));
+    assert!(
+        distinct_colours(&coronal) > 200,
+        "coronal key frame looks empty"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stats_path).unwrap()).unwrap();
+    let frames = stats["frames"].as_array().unwrap();
+    assert!(
+        frames.len() >= 8,
+        "one frame per interaction at least: {}",
+        frames.len()
+    );
+    for k in ["p50_ms", "p95_ms", "max_ms"] {
+        assert!(stats[k].as_f64().unwrap() > 0.0, "{k}");
+    }
+    assert!(!stats["refine_ms"].as_array().unwrap().is_empty());
     assert!(distinct_colours(&key) > 200, "key frame looks empty");
     // Layout: a 250-point control panel on the left, then 2x2 panes: 3D top left, axial
     // top right, coronal and sagittal below.

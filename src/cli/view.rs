@@ -15,6 +15,10 @@ pub struct ViewArgs {
     /// Run a script of viewer commands (see the README): for demos, figures and tests.
     #[arg(long)]
     pub script: Option<PathBuf>,
+    /// With --script: write every frame's timing (and the 3D refinement times) as JSON
+    /// to this file when the script ends.
+    #[arg(long, requires = "script")]
+    pub frame_stats: Option<PathBuf>,
     /// Window size WIDTHxHEIGHT in logical pixels.
     #[arg(long, value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
@@ -40,6 +44,7 @@ pub fn run_view(args: &ViewArgs) -> anyhow::Result<()> {
     run(ViewerOptions {
         paths: args.paths.clone(),
         script: args.script.clone(),
+        frame_stats: args.frame_stats.clone(),
         study: args.study.load_options(),
         size: args.size.unwrap_or((0, 0)),
         no_config: args.no_config,

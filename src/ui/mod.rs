@@ -1,15 +1,45 @@
 //! The interactive viewer: winit window, egui controls, 2x2 fused panes, scripting.
 //!
-//! Only this module knows about winit and egui; it drives `render` and shows what `study` loads.
+//! Only this module knows about winit and egui; it drives `render` and shows what `study`
+//! loads. Its parts, each with one job:
+//! - [`reading`]: the window-free reading model (study, view, SUV inputs, hot spots,
+//!   selection), unit-tested without a window; [`state`] holds the view conventions.
+//! - `graphics`: surface, device, egui renderer, presenting.
+//! - `pane_renderer` with `render_key` and `panes`: draws a pane when its render key
+//!   changes; coarse 3D while interacting, refinement in timed bands afterwards.
+//! - [`input`] (gestures and sliders, shared by mouse and scripts), `shortcuts`,
+//!   `pane_view` (panes in egui), `panels` (one module per side-panel section),
+//!   `window_ui` (the frame's layout).
+//! - `loader` and `segmentation`: background workers (latest request wins); `keyframes`
+//!   and `export`: files written from the viewer.
+//! - [`script`] (typed commands) and `script_runner`; `frame_stats` (`--frame-stats`).
+//! - `app`: the application state wiring them together, one frame at a time;
+//!   `app_events`: the entry point and winit's events.
 
 mod app;
+mod app_events;
 mod capture;
 mod config;
+mod export;
+mod frame_stats;
+mod graphics;
+pub mod input;
+mod keyframes;
+mod loader;
+mod pane_renderer;
+mod pane_view;
+mod panels;
 mod panes;
+pub mod reading;
+mod render_key;
 pub mod script;
+mod script_runner;
+mod segmentation;
+mod shortcuts;
 pub mod state;
+mod window_ui;
 
-pub use app::{run, ViewerOptions};
+pub use app_events::{run, ViewerOptions};
 
 /// The in-app help (F1), also in the README.
 pub const HELP: &str = "\

@@ -1,54 +1,97 @@
-//! Offscreen textures the panes render into, shown by egui as native textures.
+//! Pane textures: each pane renders into an offscreen target that egui shows as a native
+//! texture. The 3D pane's one texture id points at the coarse image while interacting and
+//! at the full-quality target once it is complete, so egui never shows a half-refined one.
 
+use std::collections::HashMap;
+
+use super::state::PaneId;
+use crate::render::context::GpuContext;
 use crate::render::offscreen::OffscreenTarget;
 
-/// A pane's render target and its egui texture id.
-pub struct PaneTarget {
-    pub target: OffscreenTarget,
-    pub texture_id: egui::TextureId,
-    /// Whether the texture holds a reduced-quality (interactive) render.
-    pub coarse: bool,
+/// Smallest pane target edge in pixels.
+const MIN_EDGE: u32 = 8;
+
+/// Which image the texture id shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Full,
+    Other,
 }
 
-impl PaneTarget {
-    /// Creates or resizes the target so it has `width` x `height` pixels.
+/// A pane's full-quality target and the egui texture that shows it (or the coarse image).
+pub struct PaneTexture {
+    pub full: OffscreenTarget,
+    pub id: egui::TextureId,
+    shown: Shown,
+}
+
+impl PaneTexture {
+    /// The pane's texture with a full-quality target of `size`, created or resized.
     pub fn ensure<'a>(
-        slot: &'a mut Option<PaneTarget>,
-        device: &wgpu::Device,
-        egui_renderer: &mut egui_wgpu::Renderer,
-        width: u32,
-        height: u32,
-    ) -> Option<&'a mut PaneTarget> {
-        let (width, height) = (width.max(8), height.max(8));
-        let fits = slot
-            .as_ref()
-            .is_some_and(|p| p.target.width == width && p.target.height == height);
+        map: &'a mut HashMap<PaneId, PaneTexture>,
+        pane: PaneId,
+        ctx: &GpuContext,
+        egui: &mut egui_wgpu::Renderer,
+        size: (u32, u32),
+    ) -> Option<&'a mut PaneTexture> {
+        let (w, h) = (size.0.max(MIN_EDGE), size.1.max(MIN_EDGE));
+        let fits = map
+            .get(&pane)
+            .is_some_and(|t| t.full.width == w && t.full.height == h);
         if !fits {
-            let target = OffscreenTarget::new(device, width, height).ok()?;
-            match slot {
-                Some(p) => {
-                    egui_renderer.update_egui_texture_from_wgpu_texture(
-                        device,
-                        &target.view,
-                        wgpu::FilterMode::Linear,
-                        p.texture_id,
-                    );
-                    p.target = target;
+            let full = OffscreenTarget::new(&ctx.device, w, h).ok()?;
+            match map.get_mut(&pane) {
+                Some(t) => {
+                    t.full = full;
+                    t.shown = Shown::Other;
+                    t.show_full(ctx, egui);
                 }
                 None => {
-                    let texture_id = egui_renderer.register_native_texture(
-                        device,
-                        &target.view,
+                    let id = egui.register_native_texture(
+                        &ctx.device,
+                        &full.view,
                         wgpu::FilterMode::Linear,
                     );
-                    *slot = Some(PaneTarget {
-                        target,
-                        texture_id,
-                        coarse: false,
-                    });
+                    map.insert(
+                        pane,
+                        PaneTexture {
+                            full,
+                            id,
+                            shown: Shown::Full,
+                        },
+                    );
                 }
             }
         }
-        slot.as_mut()
+        map.get_mut(&pane)
+    }
+
+    /// Points the texture at the full-quality target.
+    pub fn show_full(&mut self, ctx: &GpuContext, egui: &mut egui_wgpu::Renderer) {
+        if self.shown != Shown::Full {
+            egui.update_egui_texture_from_wgpu_texture(
+                &ctx.device,
+                &self.full.view,
+                wgpu::FilterMode::Linear,
+                self.id,
+            );
+            self.shown = Shown::Full;
+        }
+    }
+
+    /// Points the texture at another image (the coarse 3D render).
+    pub fn show(
+        &mut self,
+        ctx: &GpuContext,
+        egui: &mut egui_wgpu::Renderer,
+        view: &wgpu::TextureView,
+    ) {
+        egui.update_egui_texture_from_wgpu_texture(
+            &ctx.device,
+            view,
+            wgpu::FilterMode::Linear,
+            self.id,
+        );
+        self.shown = Shown::Other;
     }
 }

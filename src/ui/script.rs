@@ -1,11 +1,20 @@
 //! Viewer scripts (`petct view --script FILE`): one command per line, for demos,
-//! reproducible figures and automated tests. `#` starts a comment.
+//! reproducible figures, benchmarks and automated tests. `#` starts a comment.
+//!
+//! Every argument is checked when the script is parsed, so a typo is reported with its line
+//! number before anything runs.
 //!
 //! ```text
 //! load PATH | load phantom     open a study (in the background)
 //! wait                         until loading has finished
 //! scroll PANE N                scroll a slice pane (axial, coronal, sagittal) by N slices
 //! rotate DAZ DEL               turn the 3D camera by degrees
+//! drag PANE BUTTON DX DY       one mouse-move step of a drag in a pane (BUTTON: left, right,
+//!                              middle), as the mouse does it; the drag ends at the next
+//!                              command that is not a drag, or at `release`
+//! release                      end a drag
+//! slider NAME VALUE            set a side-panel slider as the widget does: suv-threshold,
+//!                              ct-width, ct-level, suv-low, suv-high, opacity
 //! view NAME                    anterior, posterior, left, right, superior, inferior
 //! window NAME | window W L     CT window preset (soft-tissue, lung, bone, liver, brain) or values
 //! mode NAME                    fused, pet-mip, ct-mip, ct-dvr
@@ -18,7 +27,7 @@
 //! demo on|off                  demo mode for patients
 //! screenshot PATH              the whole window as PNG
 //! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
-//! hotspots METHOD [THRESHOLD]   segment hot spots: abs (SUV), percent (of SUVmax), percist
+//! hotspots METHOD [THRESHOLD]  segment hot spots: abs (SUV), percent (of SUVmax), percist
 //! select-lesion N              select the N-th lesion of the table (1 = highest SUVmax)
 //! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json)
 //! sleep MS                     pause
@@ -27,21 +36,29 @@
 
 use std::path::PathBuf;
 
-use super::state::PaneId;
+use super::input::{DragButton, Slider};
+use super::state::{ct_window_preset, PaneId};
+use crate::analysis::Method;
+use crate::render::camera::StandardView;
+use crate::render::colormap::Colormap;
+use crate::render::settings::{CtWindow, RenderMode};
+use crate::render::transfer::CtPreset;
 
-/// One script command.
+/// One script command, with its arguments already checked.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Load(Option<PathBuf>),
     Wait,
     Scroll(PaneId, i32),
     Rotate(f32, f32),
-    View(String),
-    WindowPreset(String),
-    Window(f32, f32),
-    Mode(String),
-    CtPreset(String),
-    Colormap(String),
+    Drag(PaneId, DragButton, f32, f32),
+    Release,
+    Slider(Slider, f32),
+    View(StandardView),
+    Window(CtWindow),
+    Mode(RenderMode),
+    CtPreset(CtPreset),
+    Colormap(Colormap),
     SuvWindow(f32, f32),
     Opacity(f32),
     Cursor(f32, f32, f32),
@@ -50,11 +67,40 @@ pub enum Command {
     Demo(bool),
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
-    Hotspots(String, Option<f32>),
+    Hotspots(Method),
     SelectLesion(usize),
     ExportHotspots(PathBuf),
     Sleep(u64),
     Quit,
+}
+
+impl Command {
+    /// Whether the command is one step of the user's hand (mouse or widget): scripts run
+    /// at most one of these per frame, so they are measured like real interaction.
+    pub fn is_interaction(&self) -> bool {
+        matches!(
+            self,
+            Command::Scroll(..)
+                | Command::Rotate(..)
+                | Command::Drag(..)
+                | Command::Slider(..)
+                | Command::View(_)
+                | Command::Window(_)
+                | Command::Mode(_)
+                | Command::CtPreset(_)
+                | Command::Colormap(_)
+                | Command::SuvWindow(..)
+                | Command::Opacity(_)
+                | Command::Cursor(..)
+                | Command::Hotspots(_)
+                | Command::SelectLesion(_)
+        )
+    }
+
+    /// Whether the command needs what is on screen to be drawn at full quality first.
+    pub fn needs_settled_view(&self) -> bool {
+        matches!(self, Command::Screenshot(_) | Command::KeyFrame(..))
+    }
 }
 
 /// A parse error with its line number.
@@ -65,7 +111,7 @@ pub struct ScriptError {
     pub message: String,
 }
 
-/// Parses a script.
+/// Parses a whole script; the first bad line is an error naming it.
 pub fn parse(text: &str) -> Result<Vec<Command>, ScriptError> {
     text.lines()
         .enumerate()
@@ -77,78 +123,133 @@ pub fn parse(text: &str) -> Result<Vec<Command>, ScriptError> {
         .collect()
 }
 
-fn num<T: std::str::FromStr>(s: Option<&str>, what: &str) -> Result<T, String> {
-    s.ok_or_else(|| format!("missing {what}"))?
-        .parse()
-        .map_err(|_| format!("bad {what}"))
-}
+/// The words after the command name.
+struct Args<'a>(Vec<&'a str>);
 
-fn pane(s: Option<&str>) -> Result<PaneId, String> {
-    let s = s.ok_or("missing pane")?;
-    PaneId::parse(s).ok_or_else(|| format!("unknown pane '{s}' (3d, axial, coronal, sagittal)"))
+impl<'a> Args<'a> {
+    fn word(&self, i: usize, what: &str) -> Result<&'a str, String> {
+        self.0
+            .get(i)
+            .copied()
+            .ok_or_else(|| format!("missing {what}"))
+    }
+
+    fn num<T: std::str::FromStr>(&self, i: usize, what: &str) -> Result<T, String> {
+        let w = self.word(i, what)?;
+        w.parse().map_err(|_| format!("bad {what} '{w}'"))
+    }
+
+    fn named<T: std::str::FromStr>(&self, i: usize, what: &str) -> Result<T, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let w = self.word(i, what)?;
+        w.parse().map_err(|e| format!("unknown {what} '{w}': {e}"))
+    }
+
+    fn pane(&self, i: usize) -> Result<PaneId, String> {
+        let s = self.word(i, "pane")?;
+        PaneId::parse(s).ok_or_else(|| format!("unknown pane '{s}' (3d, axial, coronal, sagittal)"))
+    }
+
+    fn path(&self, i: usize) -> Result<PathBuf, String> {
+        Ok(PathBuf::from(self.word(i, "path")?))
+    }
 }
 
 fn parse_line(l: &str) -> Result<Command, String> {
-    let mut w = l.split_whitespace();
-    let cmd = w.next().unwrap_or_default().to_ascii_lowercase();
-    let rest: Vec<&str> = w.clone().collect();
-    let word = |i: usize| rest.get(i).map(|s| s.to_string()).ok_or("missing argument");
+    let mut words = l.split_whitespace();
+    let cmd = words.next().unwrap_or_default().to_ascii_lowercase();
+    let a = Args(words.collect());
     Ok(match cmd.as_str() {
-        "load" => match rest.first() {
+        "load" => match a.0.first() {
             None | Some(&"phantom") => Command::Load(None),
-            Some(_) => Command::Load(Some(PathBuf::from(rest.join(" ")))),
+            Some(_) => Command::Load(Some(PathBuf::from(a.0.join(" ")))),
         },
         "wait" => Command::Wait,
-        "scroll" => Command::Scroll(
-            pane(rest.first().copied())?,
-            num(rest.get(1).copied(), "slice count")?,
+        "scroll" => Command::Scroll(a.pane(0)?, a.num(1, "slice count")?),
+        "rotate" => Command::Rotate(a.num(0, "azimuth")?, a.num(1, "elevation")?),
+        "drag" => Command::Drag(
+            a.pane(0)?,
+            a.named(1, "mouse button")?,
+            a.num(2, "dx")?,
+            a.num(3, "dy")?,
         ),
-        "rotate" => Command::Rotate(
-            num(rest.first().copied(), "azimuth")?,
-            num(rest.get(1).copied(), "elevation")?,
-        ),
-        "view" => Command::View(word(0)?),
-        "window" if rest.len() >= 2 => Command::Window(
-            num(rest.first().copied(), "width")?,
-            num(rest.get(1).copied(), "level")?,
-        ),
-        "window" => Command::WindowPreset(word(0)?),
-        "mode" => Command::Mode(word(0)?),
-        "ct-preset" => Command::CtPreset(word(0)?),
-        "colormap" => Command::Colormap(word(0)?),
-        "suv-window" => Command::SuvWindow(
-            num(rest.first().copied(), "low")?,
-            num(rest.get(1).copied(), "high")?,
-        ),
-        "opacity" => Command::Opacity(num(rest.first().copied(), "opacity")?),
-        "cursor" => Command::Cursor(
-            num(rest.first().copied(), "x")?,
-            num(rest.get(1).copied(), "y")?,
-            num(rest.get(2).copied(), "z")?,
-        ),
-        "maximise" | "maximize" => Command::Maximise(pane(rest.first().copied())?),
+        "release" => Command::Release,
+        "slider" => Command::Slider(a.named(0, "slider")?, a.num(1, "value")?),
+        "view" => Command::View(a.named(0, "view")?),
+        "window" if a.0.len() >= 2 => Command::Window(CtWindow {
+            width: a.num(0, "width")?,
+            level: a.num(1, "level")?,
+        }),
+        "window" => {
+            let name = a.word(0, "window preset")?;
+            Command::Window(
+                ct_window_preset(name).ok_or_else(|| format!("unknown window preset '{name}'"))?,
+            )
+        }
+        "mode" => Command::Mode(parse_mode(a.word(0, "mode")?)?),
+        "ct-preset" => Command::CtPreset(a.named(0, "CT preset")?),
+        "colormap" => Command::Colormap(a.named(0, "colormap")?),
+        "suv-window" => Command::SuvWindow(a.num(0, "low")?, a.num(1, "high")?),
+        "opacity" => Command::Opacity(a.num(0, "opacity")?),
+        "cursor" => Command::Cursor(a.num(0, "x")?, a.num(1, "y")?, a.num(2, "z")?),
+        "maximise" | "maximize" => Command::Maximise(a.pane(0)?),
         "restore" => Command::Restore,
-        "demo" => Command::Demo(matches!(rest.first().copied(), Some("on") | None)),
-        "screenshot" => Command::Screenshot(PathBuf::from(word(0)?)),
+        "demo" => Command::Demo(parse_on_off(a.0.first().copied())?),
+        "screenshot" => Command::Screenshot(a.path(0)?),
         "keyframe" => Command::KeyFrame(
-            PathBuf::from(word(0)?),
-            match rest.get(1) {
-                Some(p) => pane(Some(p))?,
+            a.path(0)?,
+            match a.0.get(1) {
+                Some(_) => a.pane(1)?,
                 None => PaneId::ThreeD,
             },
         ),
-        "hotspots" => Command::Hotspots(
-            word(0)?,
-            match rest.get(1) {
-                Some(t) => Some(num(Some(t), "threshold")?),
-                None => None,
-            },
-        ),
-        "select-lesion" => Command::SelectLesion(num(rest.first().copied(), "lesion number")?),
-        "export-hotspots" => Command::ExportHotspots(PathBuf::from(word(0)?)),
-        "sleep" => Command::Sleep(num(rest.first().copied(), "milliseconds")?),
+        "hotspots" => Command::Hotspots(parse_method(&a)?),
+        "select-lesion" => match a.num(0, "lesion number")? {
+            0 => return Err("lesion numbers start at 1".into()),
+            n => Command::SelectLesion(n),
+        },
+        "export-hotspots" => Command::ExportHotspots(a.path(0)?),
+        "sleep" => Command::Sleep(a.num(0, "milliseconds")?),
         "quit" | "exit" => Command::Quit,
         other => return Err(format!("unknown command '{other}'")),
+    })
+}
+
+fn parse_mode(name: &str) -> Result<RenderMode, String> {
+    RenderMode::ALL
+        .into_iter()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| format!("unknown mode '{name}' (fused, pet-mip, ct-mip, ct-dvr)"))
+}
+
+fn parse_on_off(word: Option<&str>) -> Result<bool, String> {
+    match word {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(format!("expected on or off, not '{other}'")),
+    }
+}
+
+fn parse_method(a: &Args) -> Result<Method, String> {
+    let threshold = |default: f32| match a.0.get(1) {
+        Some(_) => a.num::<f32>(1, "threshold"),
+        None => Ok(default),
+    };
+    Ok(match a.word(0, "hot-spot method")? {
+        "abs" => Method::Absolute {
+            suv: threshold(2.5)?,
+        },
+        "percent" => Method::PercentOfMax {
+            fraction: threshold(41.0)? / 100.0,
+        },
+        "percist" => Method::Percist,
+        other => {
+            return Err(format!(
+                "unknown hot-spot method '{other}' (abs, percent, percist)"
+            ))
+        }
     })
 }
 
@@ -157,14 +258,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_a_script_and_reports_bad_lines() {
-        let s = parse("load phantom\nwait # loaded\n\nscroll axial -3\nwindow lung\nwindow 400 40\nkeyframe /tmp/k.png axial\nquit").unwrap();
+    fn parses_a_script_into_typed_commands() {
+        let s = parse(
+            "load phantom\nwait # loaded\n\nscroll axial -3\nwindow lung\nwindow 400 40\n\
+             keyframe /tmp/k.png axial\ndrag 3d left 5 -2\nslider suv-threshold 3.5\n\
+             mode pet-mip\nhotspots percent 50\nquit",
+        )
+        .unwrap();
         assert_eq!(s[0], Command::Load(None));
         assert_eq!(s[2], Command::Scroll(PaneId::Axial, -3));
-        assert_eq!(s[3], Command::WindowPreset("lung".into()));
-        assert_eq!(s[4], Command::Window(400.0, 40.0));
+        assert_eq!(s[3], Command::Window(ct_window_preset("lung").unwrap()));
+        assert_eq!(
+            s[4],
+            Command::Window(CtWindow {
+                width: 400.0,
+                level: 40.0
+            })
+        );
         assert_eq!(s[5], Command::KeyFrame("/tmp/k.png".into(), PaneId::Axial));
-        let e = parse("wait\nfly away").unwrap_err();
-        assert_eq!(e.line, 2);
+        assert_eq!(
+            s[6],
+            Command::Drag(PaneId::ThreeD, DragButton::Left, 5.0, -2.0)
+        );
+        assert_eq!(s[7], Command::Slider(Slider::SuvThreshold, 3.5));
+        assert_eq!(s[8], Command::Mode(RenderMode::PetMip));
+        assert_eq!(
+            s[9],
+            Command::Hotspots(Method::PercentOfMax { fraction: 0.5 })
+        );
+    }
+
+    #[test]
+    fn typos_are_reported_with_their_line_before_anything_runs() {
+        for (text, line, word) in [
+            ("wait\nfly away", 2, "fly"),
+            ("wait\nwait\nmode fussed", 3, "fussed"),
+            ("colormap hot-iorn", 1, "hot-iorn"),
+            ("view anteriour", 1, "anteriour"),
+            ("wait\nwindow lugn", 2, "lugn"),
+            ("slider suv-thresh 3", 1, "suv-thresh"),
+            ("drag 3d sideways 1 1", 1, "sideways"),
+            ("hotspots absolute", 1, "absolute"),
+            ("demo maybe", 1, "maybe"),
+            ("select-lesion 0", 1, "start at 1"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text}");
+            assert!(e.to_string().contains(word), "{e}");
+        }
     }
 }

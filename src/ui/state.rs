@@ -48,6 +48,16 @@ impl PaneId {
     }
 }
 
+/// The 3D camera's elevation stays within this many degrees of the horizon.
+pub const ELEVATION_LIMIT_DEG: f32 = 89.0;
+/// Degrees the 3D camera turns per pixel of a left-drag.
+const ROTATE_DEG_PER_PX: f32 = 0.4;
+/// CT window width and level change per pixel of a left-drag in a slice pane.
+const WINDOW_WIDTH_PER_PX: f32 = 4.0;
+const WINDOW_LEVEL_PER_PX: f32 = 2.0;
+/// Zoom exponent per pixel of a right-drag or wheel step.
+const ZOOM_PER_PX: f32 = 0.01;
+
 /// CT window presets (width/level): OHIF's values.
 pub const CT_WINDOW_PRESETS: [(&str, CtWindow); 5] = [
     (
@@ -189,19 +199,21 @@ impl ViewerState {
     /// (dragging up raises the level), as in OHIF and Horos.
     pub fn drag_window(&mut self, delta: Vec2) {
         let w = &mut self.settings.ct_window;
-        w.width = (w.width + delta.x * 4.0).clamp(1.0, 5000.0);
-        w.level = (w.level - delta.y * 2.0).clamp(-1500.0, 3000.0);
+        w.width = (w.width + delta.x * WINDOW_WIDTH_PER_PX).clamp(1.0, 5000.0);
+        w.level = (w.level - delta.y * WINDOW_LEVEL_PER_PX).clamp(-1500.0, 3000.0);
     }
 
     /// Left-drag in the 3D view: turn the camera (degrees per pixel).
     pub fn drag_rotate(&mut self, delta: Vec2) {
-        self.camera.azimuth_deg = (self.camera.azimuth_deg - delta.x * 0.4).rem_euclid(360.0);
-        self.camera.elevation_deg = (self.camera.elevation_deg + delta.y * 0.4).clamp(-89.0, 89.0);
+        let c = &mut self.camera;
+        c.azimuth_deg = (c.azimuth_deg - delta.x * ROTATE_DEG_PER_PX).rem_euclid(360.0);
+        c.elevation_deg = (c.elevation_deg + delta.y * ROTATE_DEG_PER_PX)
+            .clamp(-ELEVATION_LIMIT_DEG, ELEVATION_LIMIT_DEG);
     }
 
     /// Zoom by drag or wheel in a pane (positive: magnify).
     pub fn zoom(&mut self, pane: PaneId, amount: f32) {
-        let factor = (-amount * 0.01).exp();
+        let factor = (-amount * ZOOM_PER_PX).exp();
         match mpr_index(pane) {
             None => self.camera.zoom(factor),
             Some(i) => self.mpr[i].zoom = (self.mpr[i].zoom / factor).clamp(0.2, 20.0),

@@ -1,0 +1,115 @@
+//! Viewer responsiveness benchmark: drives the real viewer window through a fixed reading
+//! session with a script and prints the frame times the viewer measured from inside
+//! (`petct view --script S --frame-stats OUT.json`).
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example viewer_bench -- [--size 1280x860] [STUDY_PATH]
+//! ```
+//! Without a path it opens the built-in torso phantom. The session: open, 60 rotation
+//! drag steps in the 3D view, 20 CT-window drag steps in the axial pane, 20 SUV-threshold
+//! slider steps, 5 lesion selections, 3 mode switches and a key frame. Without a display
+//! it runs under `xvfb-run` (Debian package xvfb).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The scripted session (one interaction per frame, as a user's hand).
+fn session_script(key_frame: &Path) -> String {
+    let mut s = String::from("wait\n");
+    for _ in 0..60 {
+        s.push_str("drag 3d left 6 0\n");
+    }
+    s.push_str("release\n");
+    for i in 0..20 {
+        let dy = if i % 2 == 0 { -3 } else { 2 };
+        let _ = writeln!(s, "drag axial left 8 {dy}");
+    }
+    s.push_str("release\n");
+    for i in 0..20 {
+        let _ = writeln!(s, "slider suv-threshold {:.2}", 2.5 + 0.1 * f64::from(i));
+    }
+    for n in 1..=5 {
+        let _ = writeln!(s, "select-lesion {n}");
+    }
+    for mode in ["pet-mip", "ct-dvr", "fused"] {
+        let _ = writeln!(s, "mode {mode}");
+    }
+    let _ = writeln!(s, "keyframe {}", key_frame.display());
+    s.push_str("quit\n");
+    s
+}
+
+/// The `petct` binary next to this example's (target/<profile>/petct).
+fn petct_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| anyhow::anyhow!("cannot locate the target folder"))?;
+    let bin = profile_dir.join("petct");
+    anyhow::ensure!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release` first",
+        bin.display()
+    );
+    Ok(bin)
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut size = "1280x860".to_string();
+    let mut study = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--size" => size = args.next().ok_or_else(|| anyhow::anyhow!("--size WxH"))?,
+            _ => study = Some(a),
+        }
+    }
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("session.txt");
+    let stats = dir.path().join("frames.json");
+    std::fs::write(&script, session_script(&dir.path().join("key.png")))?;
+    let petct = petct_binary()?;
+    let headless = std::env::var_os("DISPLAY").is_none();
+    let mut cmd = if headless {
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "-s", "-screen 0 1920x1200x24"]).arg(&petct);
+        c
+    } else {
+        Command::new(&petct)
+    };
+    cmd.args(["view", "--no-config", "--size", &size, "--script"])
+        .arg(&script)
+        .arg("--frame-stats")
+        .arg(&stats);
+    if let Some(s) = &study {
+        cmd.arg(s);
+    }
+    let started = std::time::Instant::now();
+    let out = cmd.output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "viewer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats)?)?;
+    let num = |k: &str| report[k].as_f64().unwrap_or(f64::NAN);
+    let refine: Vec<f64> = report["refine_ms"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+        .unwrap_or_default();
+    let frames = report["frames"].as_array().map_or(0, Vec::len);
+    println!(
+        "study {} at {size}: {frames} frames, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; \
+         refinement after input: max {:.0} ms over {} settles; session {:.1} s",
+        study.as_deref().unwrap_or("phantom"),
+        num("p50_ms"),
+        num("p95_ms"),
+        num("max_ms"),
+        refine.iter().copied().fold(0.0, f64::max),
+        refine.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

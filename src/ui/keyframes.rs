@@ -1,0 +1,267 @@
+//! Key frames from the viewer: a pane re-rendered offscreen at twice its size without UI
+//! chrome, composed by [`crate::keyframe`] (the same function `petct render` uses) and
+//! written as PNG on a background thread. 3D key frames are ray-marched band by band over
+//! several frames, like the pane's own refinement, so the window keeps responding.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use glam::Vec3;
+
+use super::pane_renderer::next_band_rows;
+use super::reading::ReadingModel;
+use super::state::PaneId;
+use crate::keyframe::{compose, lesion_marks, KeyFrameOptions, KeyFrameView};
+use crate::render::camera::{project, OrbitCamera};
+use crate::render::context::GpuContext;
+use crate::render::mpr::MprView;
+use crate::render::offscreen::OffscreenTarget;
+use crate::render::renderer::{RenderTarget, Renderer};
+use crate::render::scene::FusedScene;
+use crate::render::settings::RenderSettings;
+
+/// Key frames are this many times the pane's size, within these bounds (pixels).
+const SCALE: u32 = 2;
+const MIN_EDGE: u32 = 64;
+const MAX_EDGE: u32 = 4096;
+/// Rows of the first 3D band.
+const FIRST_BAND_ROWS: u32 = 8;
+/// Lesions within this distance of a slice plane are labelled on it (mm).
+const SLICE_LABEL_DISTANCE_MM: f32 = 4.0;
+
+/// A 3D key frame being ray-marched.
+pub struct KeyFrameJob {
+    path: PathBuf,
+    target: OffscreenTarget,
+    settings: RenderSettings,
+    camera: OrbitCamera,
+    rows_done: u32,
+    band_rows: u32,
+}
+
+/// Size of a key frame for a pane of `pane_px` pixels.
+fn key_frame_size(pane_px: (u32, u32)) -> (u32, u32) {
+    let edge = |v: u32| (v * SCALE).clamp(MIN_EDGE, MAX_EDGE);
+    (edge(pane_px.0), edge(pane_px.1))
+}
+
+/// A file name for a key frame saved without one: mode or plane, angle or position, time.
+pub fn default_path(model: &ReadingModel, pane: PaneId) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let v = &model.view;
+    let what = match pane {
+        PaneId::ThreeD => format!(
+            "{}_az{:.0}_el{:.0}",
+            v.settings.mode.name(),
+            v.camera.azimuth_deg,
+            v.camera.elevation_deg
+        ),
+        p => format!("{}_{:.0}mm", p.name(), v.cursor.z),
+    };
+    PathBuf::from(format!("petct_keyframe_{what}_{stamp}.png"))
+}
+
+/// Settings of a key frame: the model's, with the selected lesion.
+fn settings(model: &ReadingModel) -> RenderSettings {
+    let mut s = model.view.settings.clone();
+    s.selected_lesion = model.selected_lesion_id();
+    s
+}
+
+/// Lesions of the table as (position, label) pairs.
+fn lesions(model: &ReadingModel) -> Vec<(Vec3, String)> {
+    if !model.view.settings.highlight_lesions {
+        return Vec::new();
+    }
+    model
+        .hotspots
+        .result
+        .iter()
+        .flat_map(|r| r.lesions.iter().enumerate())
+        .map(|(i, l)| {
+            (
+                l.max_position_mm.as_vec3(),
+                format!("{} SUVmax {:.1}", i + 1, l.suv_max),
+            )
+        })
+        .collect()
+}
+
+/// Which pane to save where.
+pub struct KeyFrameRequest {
+    pub pane: PaneId,
+    /// The pane's size in pixels (the key frame is twice that).
+    pub pane_px: (u32, u32),
+    pub path: PathBuf,
+}
+
+/// Renders a slice key frame at once (slices are cheap) and writes it in the background.
+pub fn save_slice(
+    ctx: &GpuContext,
+    renderer: &mut Renderer,
+    scene: &FusedScene,
+    model: &ReadingModel,
+    request: KeyFrameRequest,
+    writes: &mut BackgroundWrites,
+) -> anyhow::Result<()> {
+    let KeyFrameRequest {
+        pane,
+        pane_px,
+        path,
+    } = request;
+    let (Some(mut view), Some(study)) = (model.view.mpr_view(pane), &model.study) else {
+        anyhow::bail!("no study is shown");
+    };
+    view.crosshair = false;
+    let (w, h) = key_frame_size(pane_px);
+    let settings = settings(model);
+    let mut img = renderer.render_mpr_image(ctx, scene, &settings, &view, w, h)?;
+    let options = KeyFrameOptions {
+        colorbar: true,
+        show_phi: false,
+        lesions: slice_marks(model, &view, w, h),
+    };
+    compose(
+        &mut img,
+        study,
+        &settings,
+        KeyFrameView::Slice(view.orientation),
+        &options,
+    );
+    writes.write_png(img, path);
+    Ok(())
+}
+
+fn slice_marks(
+    model: &ReadingModel,
+    view: &MprView,
+    w: u32,
+    h: u32,
+) -> Vec<crate::keyframe::LesionMark> {
+    let plane = view.plane(model.view.bounds, w, h);
+    let (_, _, normal) = view.orientation.axes();
+    let near = |p: Vec3| (p - view.cursor).dot(normal).abs() <= SLICE_LABEL_DISTANCE_MM;
+    lesion_marks(lesions(model).into_iter().filter(|(p, _)| near(*p)), |p| {
+        let px = plane.pixel_of(p);
+        Some((px.x, px.y))
+    })
+}
+
+impl KeyFrameJob {
+    /// Starts a 3D key frame of the model's current view.
+    pub fn start(
+        ctx: &GpuContext,
+        model: &ReadingModel,
+        pane_px: (u32, u32),
+        path: PathBuf,
+    ) -> anyhow::Result<Self> {
+        let (w, h) = key_frame_size(pane_px);
+        Ok(Self {
+            path,
+            target: OffscreenTarget::new(&ctx.device, w, h)?,
+            settings: settings(model),
+            camera: model.view.camera,
+            rows_done: 0,
+            band_rows: FIRST_BAND_ROWS,
+        })
+    }
+
+    /// Draws the next band; when the image is complete it is composed and handed to a
+    /// writer thread, and `true` is returned.
+    pub fn step(
+        &mut self,
+        ctx: &GpuContext,
+        renderer: &mut Renderer,
+        scene: &mut FusedScene,
+        model: &ReadingModel,
+        writes: &mut BackgroundWrites,
+    ) -> anyhow::Result<bool> {
+        let (w, h) = (self.target.width, self.target.height);
+        let rows = self.rows_done..(self.rows_done + self.band_rows).min(h);
+        let started = Instant::now();
+        renderer.render_3d_rows(
+            ctx,
+            scene,
+            &self.settings,
+            &self.camera,
+            RenderTarget::new(&self.target.view, w, h),
+            rows.clone(),
+        );
+        let _ = ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        self.band_rows = next_band_rows(self.band_rows, started.elapsed(), h);
+        self.rows_done = rows.end;
+        if self.rows_done < h {
+            return Ok(false);
+        }
+        let Some(study) = &model.study else {
+            anyhow::bail!("the study was closed");
+        };
+        let mut img = self.target.read(ctx)?;
+        let view_proj = self.camera.view_proj(w as f32 / h.max(1) as f32);
+        let options = KeyFrameOptions {
+            colorbar: true,
+            show_phi: false,
+            lesions: lesion_marks(lesions(model), |p| project(view_proj, p, w, h)),
+        };
+        compose(
+            &mut img,
+            study,
+            &self.settings,
+            KeyFrameView::ThreeD,
+            &options,
+        );
+        writes.write_png(img, self.path.clone());
+        Ok(true)
+    }
+}
+
+/// PNG writes on background threads; their outcomes come back as status messages, and
+/// the viewer waits for them before it exits.
+pub struct BackgroundWrites {
+    tx: Sender<String>,
+    rx: Receiver<String>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Default for BackgroundWrites {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Self {
+            tx,
+            rx,
+            handles: Vec::new(),
+        }
+    }
+}
+
+impl BackgroundWrites {
+    /// Writes a PNG atomically on a thread.
+    pub fn write_png(&mut self, img: image::RgbaImage, path: PathBuf) {
+        let tx = self.tx.clone();
+        self.handles.retain(|h| !h.is_finished());
+        self.handles.push(std::thread::spawn(move || {
+            let message = match crate::render::export::write_png_atomic(&img, &path) {
+                Ok(()) => format!("key frame saved: {}", path.display()),
+                Err(e) => format!("key frame failed: {}: {e:#}", path.display()),
+            };
+            let _ = tx.send(message);
+        }));
+    }
+
+    /// Messages of finished writes.
+    pub fn messages(&self) -> Vec<String> {
+        self.rx.try_iter().collect()
+    }
+
+    /// Waits for all writes (before the viewer exits).
+    pub fn finish(&mut self) {
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}

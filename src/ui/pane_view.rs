@@ -1,0 +1,251 @@
+//! The panes in egui: layout, the pane images, their titles, orientation letters and value
+//! readouts, and the mouse turned into gestures (see [`super::input`]).
+
+use std::collections::HashMap;
+
+use glam::{Vec2, Vec3};
+
+use super::input::{apply_gesture, DragButton, PaneGesture};
+use super::reading::ReadingModel;
+use super::state::PaneId;
+
+/// Gap between panes in points.
+const PANE_GAP: f32 = 1.0;
+/// Text size and colours of pane annotations.
+const LABEL_SIZE: f32 = 13.0;
+const LABEL_GREY: u8 = 230;
+const LETTER_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 220, 120);
+/// 3D panning: patient mm per point for each mm of camera distance.
+const PAN_MM_PER_POINT_PER_MM: f32 = 0.001;
+/// Inset of pane annotations from the pane's edges, points.
+const INSET: f32 = 6.0;
+const LETTER_INSET: f32 = 4.0;
+
+/// Lays out the panes in `full`: the 2x2 grid, or one maximised pane.
+pub fn layout(full: egui::Rect, maximised: Option<PaneId>) -> HashMap<PaneId, egui::Rect> {
+    if let Some(p) = maximised {
+        return HashMap::from([(p, full)]);
+    }
+    let half = full.size() / 2.0;
+    PaneId::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let min = full.min + egui::vec2((i % 2) as f32 * half.x, (i / 2) as f32 * half.y);
+            (p, egui::Rect::from_min_size(min, half).shrink(PANE_GAP))
+        })
+        .collect()
+}
+
+/// Physical pixel size of a rectangle.
+pub fn pixels(rect: egui::Rect, pixels_per_point: f32) -> (u32, u32) {
+    (
+        (rect.width() * pixels_per_point) as u32,
+        (rect.height() * pixels_per_point) as u32,
+    )
+}
+
+/// Draws one pane and applies its mouse input to the model; returns whether the input
+/// changed something.
+pub fn pane(
+    ui: &mut egui::Ui,
+    model: &mut ReadingModel,
+    pane: PaneId,
+    rect: egui::Rect,
+    texture: Option<egui::TextureId>,
+) -> bool {
+    let sense = egui::Sense::click_and_drag();
+    let response = match texture {
+        Some(tex) => ui.put(
+            rect,
+            egui::Image::new((tex, rect.size()))
+                .fit_to_exact_size(rect.size())
+                .sense(sense),
+        ),
+        None => ui.allocate_rect(rect, sense),
+    };
+    let gestures = gestures(ui, model, pane, &response, rect);
+    let changed = !gestures.is_empty();
+    for g in gestures {
+        apply_gesture(model, pane, g);
+    }
+    labels(ui, model, pane, &response, rect);
+    changed
+}
+
+/// The gestures of this frame's mouse input in a pane.
+fn gestures(
+    ui: &egui::Ui,
+    model: &ReadingModel,
+    pane: PaneId,
+    r: &egui::Response,
+    rect: egui::Rect,
+) -> Vec<PaneGesture> {
+    if r.double_clicked() {
+        return vec![PaneGesture::DoubleClick];
+    }
+    let mut out = Vec::new();
+    let d = r.drag_delta();
+    let delta = Vec2::new(d.x, d.y);
+    for (egui_button, button) in [
+        (egui::PointerButton::Primary, DragButton::Left),
+        (egui::PointerButton::Secondary, DragButton::Right),
+        (egui::PointerButton::Middle, DragButton::Middle),
+    ] {
+        if r.dragged_by(egui_button) && delta != Vec2::ZERO {
+            out.push(PaneGesture::Drag {
+                button,
+                delta,
+                mm_per_px: mm_per_point(model, pane, rect),
+            });
+        }
+    }
+    let wheel = if r.hovered() {
+        ui.ctx().input(|i| i.smooth_scroll_delta.y)
+    } else {
+        0.0
+    };
+    if wheel != 0.0 {
+        out.push(PaneGesture::Wheel(wheel));
+    }
+    if r.clicked() {
+        let p = r
+            .interact_pointer_pos()
+            .and_then(|pos| patient_at(model, pane, rect, pos));
+        out.push(PaneGesture::Click(p));
+    }
+    out
+}
+
+/// Patient mm per point in a pane (for panning).
+pub fn mm_per_point(model: &ReadingModel, pane: PaneId, rect: egui::Rect) -> f32 {
+    match model.view.mpr_view(pane) {
+        Some(v) => v
+            .plane(model.view.bounds, rect.width() as u32, rect.height() as u32)
+            .u
+            .length(),
+        None => model.view.camera.distance * PAN_MM_PER_POINT_PER_MM,
+    }
+}
+
+/// The patient point under a screen position in a slice pane.
+pub fn patient_at(
+    model: &ReadingModel,
+    pane: PaneId,
+    rect: egui::Rect,
+    pos: egui::Pos2,
+) -> Option<Vec3> {
+    let view = model.view.mpr_view(pane)?;
+    let plane = view.plane(model.view.bounds, rect.width() as u32, rect.height() as u32);
+    let local = pos - rect.min;
+    Some(plane.patient_at(local.x, local.y))
+}
+
+/// Title, orientation letters and the values under the mouse.
+fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response, rect: egui::Rect) {
+    let painter = ui.painter_at(rect);
+    let font = egui::FontId::proportional(LABEL_SIZE);
+    let grey = egui::Color32::from_gray(LABEL_GREY);
+    painter.text(
+        rect.min + egui::vec2(INSET, LETTER_INSET),
+        egui::Align2::LEFT_TOP,
+        title(model, pane),
+        font.clone(),
+        grey,
+    );
+    if let Some(o) = pane.orientation() {
+        let [l, rt, t, b] = o.edge_letters();
+        let c = rect.center();
+        for (text, pos, align) in [
+            (
+                l,
+                egui::pos2(rect.min.x + LETTER_INSET, c.y),
+                egui::Align2::LEFT_CENTER,
+            ),
+            (
+                rt,
+                egui::pos2(rect.max.x - LETTER_INSET, c.y),
+                egui::Align2::RIGHT_CENTER,
+            ),
+            (
+                t,
+                egui::pos2(c.x, rect.min.y + LETTER_INSET),
+                egui::Align2::CENTER_TOP,
+            ),
+            (
+                b,
+                egui::pos2(c.x, rect.max.y - LETTER_INSET),
+                egui::Align2::CENTER_BOTTOM,
+            ),
+        ] {
+            painter.text(pos, align, text, font.clone(), LETTER_COLOUR);
+        }
+    }
+    if let Some(text) = r
+        .hover_pos()
+        .and_then(|pos| readout(model, pane, rect, pos))
+    {
+        painter.text(
+            egui::pos2(rect.min.x + INSET, rect.max.y - INSET),
+            egui::Align2::LEFT_BOTTOM,
+            text,
+            font,
+            grey,
+        );
+    }
+}
+
+fn title(model: &ReadingModel, pane: PaneId) -> String {
+    let v = &model.view;
+    let mut title = match pane {
+        PaneId::ThreeD => format!("3D {}", v.settings.mode.name()),
+        p => match v.slice_number(p) {
+            Some((n, count)) => format!("{} {n}/{count}", p.name()),
+            None => p.name().to_string(),
+        },
+    };
+    if pane == PaneId::Axial {
+        title.push_str(&format!("  z {:.1} mm", v.cursor.z));
+    }
+    title
+}
+
+/// Position, CT HU and PET value under the mouse in a slice pane.
+fn readout(
+    model: &ReadingModel,
+    pane: PaneId,
+    rect: egui::Rect,
+    pos: egui::Pos2,
+) -> Option<String> {
+    let study = model.study.as_ref()?;
+    let p = patient_at(model, pane, rect, pos)?;
+    let pd = p.as_dvec3();
+    let mut parts = vec![format!("({:.1}, {:.1}, {:.1}) mm", p.x, p.y, p.z)];
+    if let Some(hu) = study.ct.as_ref().and_then(|ct| ct.sample_patient(pd)) {
+        parts.push(format!("CT {hu:.0} HU"));
+    }
+    if let Some(v) = study.pet.as_ref().and_then(|pet| pet.sample_patient(pd)) {
+        parts.push(format!(
+            "PET {:.2} {}",
+            v as f64 * study.pet_display_factor,
+            study.pet_units_label
+        ));
+    }
+    Some(parts.join("  "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_has_four_panes_and_maximised_has_one() {
+        let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(800.0, 600.0));
+        let grid = layout(full, None);
+        assert_eq!(grid.len(), 4);
+        assert!(grid[&PaneId::ThreeD].min.x < grid[&PaneId::Axial].min.x);
+        assert!(grid[&PaneId::Axial].max.y < grid[&PaneId::Sagittal].min.y);
+        let one = layout(full, Some(PaneId::Coronal));
+        assert_eq!(one[&PaneId::Coronal], full);
+    }
+}

@@ -1,0 +1,300 @@
+//! The reading model: what the reader is doing, free of windows, GPUs and threads.
+//!
+//! It holds the open study, the view (settings, camera, cursor, layout), the SUV inputs
+//! being edited, the hot-spot parameters and results, and the lesion selection. The GUI
+//! reads and edits it; panes derive what they draw from it; heavy work (segmentation) is
+//! described by [`ReadingModel::hotspot_job`] and its result handed back through
+//! [`ReadingModel::accept_hotspots`], where stale results are dropped.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use glam::Vec3;
+
+use super::state::ViewerState;
+use crate::analysis::{HotspotParams, HotspotResult};
+use crate::dicom::datetime::Instant as DicomInstant;
+use crate::dicom::SuvOverrides;
+use crate::study::ViewStudy;
+use crate::volume::Volume;
+
+/// Status messages kept for the status bar.
+const MAX_MESSAGES: usize = 6;
+
+/// The SUV inputs as the user edits them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SuvEdit {
+    pub weight_kg: f64,
+    pub dose_mbq: f64,
+    /// Injection date-time as DICOM DT text (`YYYYMMDDHHMMSS`); empty keeps the header's.
+    pub injection: String,
+}
+
+/// Hot-spot parameters, the latest result and the selection.
+#[derive(Debug, Clone, Default)]
+pub struct HotspotState {
+    pub params: HotspotParams,
+    /// The result for `result_generation`.
+    pub result: Option<Arc<HotspotResult>>,
+    /// Bumped by every change that makes the result stale (parameters, SUV, study).
+    pub generation: u64,
+    /// The generation `result` was computed for.
+    pub result_generation: u64,
+    /// The generation a job was last handed out for.
+    requested: Option<u64>,
+    /// Index into the lesion table.
+    pub selected: Option<usize>,
+    /// The last segmentation error, for the panel.
+    pub error: Option<String>,
+}
+
+/// Everything a segmentation worker needs, owned (volumes are shared, not copied).
+#[derive(Debug, Clone)]
+pub struct HotspotJob {
+    pub generation: u64,
+    pub pet: Arc<Volume>,
+    /// PET values to SUV.
+    pub suv_factor: f64,
+    pub ct: Option<Arc<Volume>>,
+    pub params: HotspotParams,
+}
+
+/// The reading model.
+pub struct ReadingModel {
+    pub study: Option<ViewStudy>,
+    pub view: ViewerState,
+    pub suv_edit: SuvEdit,
+    pub hotspots: HotspotState,
+    /// Bumped when another study is opened.
+    pub study_generation: u64,
+    pub messages: VecDeque<String>,
+    /// The PET's largest stored value (computed once per study: sliders need it per frame).
+    pet_max: Option<f64>,
+}
+
+impl ReadingModel {
+    /// An empty model (no study yet) with a view framing a default box.
+    pub fn new(view: ViewerState) -> Self {
+        Self {
+            study: None,
+            view,
+            suv_edit: SuvEdit::default(),
+            hotspots: HotspotState::default(),
+            study_generation: 0,
+            messages: VecDeque::new(),
+            pet_max: None,
+        }
+    }
+
+    /// Adds a status message (also to the log).
+    pub fn message(&mut self, m: impl Into<String>) {
+        let m = m.into();
+        tracing::info!("{m}");
+        self.messages.push_back(m);
+        while self.messages.len() > MAX_MESSAGES {
+            self.messages.pop_front();
+        }
+    }
+
+    /// Shows a study: the view frames `bounds` with the cursor at `cursor`, keeping the
+    /// persisted settings; hot spots are segmented anew.
+    pub fn open(&mut self, study: ViewStudy, bounds: (Vec3, Vec3), cursor: Vec3) {
+        let spacing = study
+            .ct
+            .as_ref()
+            .or(study.pet.as_ref())
+            .map(|v| v.geometry.spacing)
+            .unwrap_or([1.0; 3]);
+        // Axial steps along z, coronal along y, sagittal along x.
+        let steps = [spacing[2] as f32, spacing[1] as f32, spacing[0] as f32];
+        let persisted = self.view.persisted();
+        let mut view = ViewerState::new(bounds, cursor, steps);
+        view.restore(&persisted);
+        view.settings.pet_window = study.default_pet_window(view.settings.mode);
+        self.view = view;
+        self.suv_edit = study
+            .suv_inputs
+            .as_ref()
+            .map(|i| SuvEdit {
+                weight_kg: i.weight_kg.unwrap_or(0.0),
+                dose_mbq: i.total_dose_bq.unwrap_or(0.0) / 1e6,
+                injection: String::new(),
+            })
+            .unwrap_or_default();
+        self.hotspots.params.excluded_mm.clear();
+        self.hotspots.selected = None;
+        self.hotspots.result = None;
+        self.hotspots.error = None;
+        self.hotspots.generation += 1;
+        self.study_generation += 1;
+        self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
+        self.study = Some(study);
+    }
+
+    /// Applies the edited SUV inputs: SUV, the display and the hot spots follow; when SUV
+    /// cannot be computed the PET stays in its own units and a message says why.
+    pub fn apply_suv_edit(&mut self) {
+        let e = &self.suv_edit;
+        let overrides = SuvOverrides {
+            weight_kg: Some(e.weight_kg),
+            dose_bq: Some(e.dose_mbq * 1e6),
+            injection: DicomInstant::from_dt(&e.injection),
+        };
+        let Some(study) = &mut self.study else { return };
+        let result = study.apply_suv_overrides(&overrides);
+        self.hotspots.result = None;
+        self.hotspots.selected = None;
+        self.hotspots.generation += 1;
+        match result {
+            Ok(f) => self.message(format!("SUV recomputed: factor {f:.4e}")),
+            Err(why) => self.message(format!(
+                "SUV unavailable: {why}; PET shown in its own units"
+            )),
+        }
+    }
+
+    /// Multiplier from stored PET values to display units (1 without a study).
+    pub fn pet_display_factor(&self) -> f64 {
+        self.study.as_ref().map_or(1.0, |s| s.pet_display_factor)
+    }
+
+    /// Whether hot spots can be segmented (PET in SUV).
+    pub fn hotspots_possible(&self) -> bool {
+        self.study
+            .as_ref()
+            .is_some_and(|s| s.suv_available && s.pet.is_some())
+    }
+
+    /// Changes the hot-spot parameters; an actual change makes the result stale.
+    pub fn set_hotspot_params(&mut self, params: HotspotParams) {
+        if params != self.hotspots.params {
+            self.hotspots.params = params;
+            self.hotspots.generation += 1;
+        }
+    }
+
+    /// A segmentation job when the result is stale and none is out for this generation.
+    pub fn hotspot_job(&mut self) -> Option<HotspotJob> {
+        let h = &self.hotspots;
+        if !self.hotspots_possible()
+            || h.result_generation == h.generation && h.result.is_some()
+            || h.requested == Some(h.generation)
+        {
+            return None;
+        }
+        let study = self.study.as_ref()?;
+        let job = HotspotJob {
+            generation: h.generation,
+            pet: study.pet.clone()?,
+            suv_factor: study.pet_display_factor,
+            ct: study.ct.clone(),
+            params: h.params.clone(),
+        };
+        self.hotspots.requested = Some(job.generation);
+        Some(job)
+    }
+
+    /// Whether a segmentation for the current parameters is still running.
+    pub fn hotspots_pending(&self) -> bool {
+        self.hotspots_possible()
+            && (self.hotspots.result_generation != self.hotspots.generation
+                || self.hotspots.result.is_none() && self.hotspots.error.is_none())
+    }
+
+    /// Takes a segmentation result; one computed for an older generation is dropped
+    /// (latest request wins). Returns whether it was taken.
+    pub fn accept_hotspots(
+        &mut self,
+        generation: u64,
+        result: Result<HotspotResult, String>,
+    ) -> bool {
+        if generation != self.hotspots.generation {
+            return false;
+        }
+        let h = &mut self.hotspots;
+        h.result_generation = generation;
+        match result {
+            Ok(r) => {
+                if h.selected.is_some_and(|i| i >= r.lesions.len()) {
+                    h.selected = None;
+                }
+                h.result = Some(Arc::new(r));
+                h.error = None;
+            }
+            Err(e) => {
+                h.result = None;
+                h.error = Some(e.clone());
+                self.message(format!("hot spots: {e}"));
+            }
+        }
+        true
+    }
+
+    /// Selects a lesion of the table: the cursor goes to its SUVmax, the slices follow,
+    /// and the 3D camera turns to face it from outside the body.
+    pub fn select_lesion(&mut self, index: usize) {
+        let Some(lesion) = self
+            .hotspots
+            .result
+            .as_ref()
+            .and_then(|r| r.lesions.get(index))
+        else {
+            return;
+        };
+        let p = lesion.max_position_mm.as_vec3();
+        self.hotspots.selected = Some(index);
+        let (lo, hi) = self.view.bounds;
+        let d = p - (lo + hi) * 0.5;
+        if d.x.abs() + d.y.abs() > 1.0 {
+            // Azimuth 0 looks from anterior (-y), 90 from the patient's left (+x).
+            self.view.camera.azimuth_deg = d.x.atan2(-d.y).to_degrees();
+        }
+        self.view.look_at(p);
+    }
+
+    /// The label id of the selected lesion (0 for none), as the renderer takes it.
+    pub fn selected_lesion_id(&self) -> u16 {
+        self.hotspots
+            .selected
+            .and_then(|i| self.hotspots.result.as_ref()?.lesions.get(i))
+            .map_or(0, |l| u16::try_from(l.id).unwrap_or(0))
+    }
+
+    /// Excludes the selected lesion (bladder, brain, ...) and segments again.
+    pub fn exclude_selected(&mut self) {
+        let Some(p) = self
+            .hotspots
+            .selected
+            .and_then(|i| self.hotspots.result.as_ref()?.lesions.get(i))
+            .map(|l| l.max_position_mm)
+        else {
+            return;
+        };
+        let mut params = self.hotspots.params.clone();
+        params.excluded_mm.push(p);
+        self.hotspots.selected = None;
+        self.set_hotspot_params(params);
+    }
+
+    /// The top of the PET window sliders: the PET's maximum in display units.
+    pub fn pet_top(&self) -> f32 {
+        self.pet_max
+            .map(|m| (m * self.pet_display_factor()) as f32)
+            .unwrap_or(20.0)
+            .max(1.0)
+    }
+
+    /// A model with no study and a default view, for unit tests.
+    #[cfg(test)]
+    pub fn for_tests() -> Self {
+        Self::new(ViewerState::new(
+            (Vec3::splat(-100.0), Vec3::splat(100.0)),
+            Vec3::ZERO,
+            [2.0; 3],
+        ))
+    }
+}
+
+#[cfg(test)]
+#[path = "reading_tests.rs"]
+mod tests;

@@ -1,0 +1,180 @@
+//! The reading model without a window: SUV edits, threshold changes, exclusions,
+//! selection, and stale segmentation results.
+
+use std::sync::Arc;
+
+use glam::{DVec3, Vec3};
+
+use super::*;
+use crate::analysis::{find_hotspots, suv_volume, Method};
+use crate::dicom::SuvInputs;
+use crate::volume::{Geometry, Unit, Volume};
+
+/// Stored PET value per SUV in the test study (SUVbw factor 1/1000).
+const BQML_PER_SUV: f32 = 1000.0;
+
+/// A 30^3 PET at 4 mm with a hot sphere (SUV 8) and a warm one (SUV 4) in a background
+/// of SUV 1, stored in Bq/mL, with header values that give an SUV factor of 1/1000.
+fn study() -> ViewStudy {
+    let dims = [30, 30, 30];
+    let g = Geometry::axial(dims, [4.0; 3], DVec3::splat(-58.0));
+    let hot = DVec3::new(-20.0, 0.0, 0.0);
+    let warm = DVec3::new(24.0, 8.0, 4.0);
+    let mut data = Vec::new();
+    for k in 0..dims[2] {
+        for j in 0..dims[1] {
+            for i in 0..dims[0] {
+                let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
+                let suv = if (p - hot).length() < 10.0 {
+                    8.0
+                } else if (p - warm).length() < 10.0 {
+                    4.0
+                } else {
+                    1.0
+                };
+                data.push(suv * BQML_PER_SUV);
+            }
+        }
+    }
+    let pet = Volume::new(g, data, Unit::BecquerelPerMl).unwrap();
+    let injection = DicomInstant::from_dt("20260101090000");
+    ViewStudy {
+        ct: None,
+        pet: Some(Arc::new(pet)),
+        pet_display_factor: 1.0 / BQML_PER_SUV as f64,
+        pet_units_label: "SUV".into(),
+        suv_available: true,
+        suv_inputs: Some(SuvInputs {
+            units: Some("BQML".into()),
+            corrected_image: Some(vec!["ATTN".into(), "DECY".into()]),
+            decay_correction: Some("ADMIN".into()),
+            weight_kg: Some(70.0),
+            total_dose_bq: Some(70.0e6),
+            half_life_s: Some(6588.0),
+            injection_datetime: injection,
+            series_datetime: injection.map(|i| i.plus_seconds(3600.0)),
+            ..Default::default()
+        }),
+        suv_notes: Vec::new(),
+        patient: Default::default(),
+        notes: Vec::new(),
+    }
+}
+
+fn opened() -> ReadingModel {
+    let mut m = ReadingModel::for_tests();
+    m.open(study(), (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    m
+}
+
+/// Runs a job the way the worker does.
+fn run(job: &HotspotJob) -> Result<HotspotResult, String> {
+    let suv = suv_volume(&job.pet, job.suv_factor);
+    find_hotspots(&suv, job.ct.as_deref(), &job.params).map_err(|e| e.to_string())
+}
+
+/// Hands out the pending job, runs it and gives the result back.
+fn segment(m: &mut ReadingModel) {
+    let job = m.hotspot_job().expect("a job is pending");
+    let r = run(&job);
+    assert!(m.accept_hotspots(job.generation, r));
+}
+
+fn lesion_count(m: &ReadingModel) -> usize {
+    m.hotspots.result.as_ref().map_or(0, |r| r.lesions.len())
+}
+
+#[test]
+fn opening_a_study_asks_for_segmentation_once() {
+    let mut m = opened();
+    assert!(m.hotspots_pending());
+    let job = m.hotspot_job().unwrap();
+    assert!(m.hotspot_job().is_none(), "one job per generation");
+    assert!(m.accept_hotspots(job.generation, run(&job)));
+    assert!(!m.hotspots_pending());
+    assert_eq!(lesion_count(&m), 2);
+    assert!(m.hotspot_job().is_none());
+}
+
+#[test]
+fn threshold_changes_make_the_result_stale_and_drop_older_results() {
+    let mut m = opened();
+    segment(&mut m);
+    let old = m.hotspot_job();
+    assert!(old.is_none());
+    // The slider moves twice before the first job is done: only the latest result counts.
+    let mut p = m.hotspots.params.clone();
+    p.method = Method::Absolute { suv: 3.0 };
+    m.set_hotspot_params(p.clone());
+    let first = m.hotspot_job().unwrap();
+    p.method = Method::Absolute { suv: 6.0 };
+    m.set_hotspot_params(p);
+    let second = m.hotspot_job().unwrap();
+    assert!(!m.accept_hotspots(first.generation, run(&first)), "stale");
+    assert!(m.hotspots_pending());
+    assert!(m.accept_hotspots(second.generation, run(&second)));
+    assert_eq!(lesion_count(&m), 1, "only the SUV 8 sphere reaches 6");
+    // Setting the same parameters again changes nothing.
+    let same = m.hotspots.params.clone();
+    m.set_hotspot_params(same);
+    assert!(m.hotspot_job().is_none());
+}
+
+#[test]
+fn selection_moves_the_cursor_and_exclusion_removes_the_lesion() {
+    let mut m = opened();
+    segment(&mut m);
+    assert_eq!(m.selected_lesion_id(), 0);
+    m.select_lesion(0);
+    assert_eq!(m.selected_lesion_id(), 1);
+    // The cursor lands on the hottest voxel, somewhere inside the uniform 10 mm sphere.
+    assert!((m.view.cursor - Vec3::new(-20.0, 0.0, 0.0)).length() <= 10.0 + 4.0);
+    m.select_lesion(99);
+    assert_eq!(
+        m.hotspots.selected,
+        Some(0),
+        "a missing row changes nothing"
+    );
+    m.exclude_selected();
+    assert_eq!(m.hotspots.selected, None);
+    assert_eq!(m.hotspots.params.excluded_mm.len(), 1);
+    segment(&mut m);
+    assert_eq!(lesion_count(&m), 1);
+    let left = &m.hotspots.result.as_ref().unwrap().lesions[0];
+    assert!((left.suv_max - 4.0).abs() < 1e-3, "the warm sphere remains");
+}
+
+#[test]
+fn suv_edits_recompute_suv_and_segmentation() {
+    let mut m = opened();
+    segment(&mut m);
+    let f0 = m.pet_display_factor();
+    // Twice the weight doubles SUV (decay correction ADMIN: no decay involved).
+    m.suv_edit.weight_kg *= 2.0;
+    m.apply_suv_edit();
+    let f1 = m.pet_display_factor();
+    assert!((f1 / f0 - 2.0).abs() < 1e-9, "{f0} -> {f1}");
+    assert!(m.hotspots_pending());
+    let job = m.hotspot_job().unwrap();
+    assert_eq!(job.suv_factor, f1);
+    // A weight of zero cannot give SUV: PET shown in its own units, no segmentation.
+    m.suv_edit.weight_kg = 0.0;
+    m.apply_suv_edit();
+    assert!(!m.study.as_ref().unwrap().suv_available);
+    assert!(m.hotspot_job().is_none());
+    assert!(m.messages.back().unwrap().contains("SUV unavailable"));
+}
+
+#[test]
+fn opening_another_study_resets_selection_and_exclusions() {
+    let mut m = opened();
+    segment(&mut m);
+    m.select_lesion(0);
+    m.exclude_selected();
+    let generation = m.study_generation;
+    m.open(study(), (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    assert_eq!(m.study_generation, generation + 1);
+    assert!(m.hotspots.params.excluded_mm.is_empty());
+    assert_eq!(m.hotspots.selected, None);
+    assert!(m.hotspots.result.is_none());
+}

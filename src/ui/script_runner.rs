@@ -1,0 +1,227 @@
+//! Runs a parsed script as a user's hand: at most one interaction per frame, waiting where
+//! a user would (for a load, for the view to settle before a screenshot, for segmentation
+//! before a lesion is picked). Interactions go through the same input paths as the mouse
+//! and the widgets ([`super::input`]).
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use glam::{Vec2, Vec3};
+
+use super::input::{apply_gesture, PaneGesture};
+use super::reading::ReadingModel;
+use super::script::Command;
+use super::state::PaneId;
+use super::state::ELEVATION_LIMIT_DEG;
+
+/// What the viewer is doing, as far as a script must wait for it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Readiness {
+    pub loading: bool,
+    /// Every visible pane shows the current state at full quality.
+    pub settled: bool,
+    pub hotspots_pending: bool,
+}
+
+/// What a command asks of the application beyond the reading model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    None,
+    Load(Option<PathBuf>),
+    Screenshot(PathBuf),
+    KeyFrame(PathBuf, PaneId),
+    ExportHotspots(PathBuf),
+    Quit,
+}
+
+/// The commands still to run.
+#[derive(Debug, Default)]
+pub struct ScriptRunner {
+    queue: VecDeque<Command>,
+    sleep_until: Option<Instant>,
+}
+
+impl ScriptRunner {
+    /// A runner for parsed commands.
+    pub fn new(commands: Vec<Command>) -> Self {
+        Self {
+            queue: commands.into(),
+            sleep_until: None,
+        }
+    }
+
+    /// Whether commands remain.
+    pub fn active(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    /// The commands to run this frame: everything up to and including the first
+    /// interaction, stopping early at anything that has to wait.
+    pub fn this_frame(&mut self, ready: Readiness) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.sleep_until.is_some_and(|t| Instant::now() < t) {
+            return out;
+        }
+        self.sleep_until = None;
+        while let Some(cmd) = self.queue.front() {
+            if must_wait(cmd, ready) {
+                break;
+            }
+            let Some(cmd) = self.queue.pop_front() else {
+                break;
+            };
+            let ends_frame = cmd.is_interaction()
+                || matches!(
+                    cmd,
+                    Command::Load(_)
+                        | Command::Screenshot(_)
+                        | Command::KeyFrame(..)
+                        | Command::Quit
+                );
+            if let Command::Sleep(ms) = cmd {
+                self.sleep_until = Some(Instant::now() + Duration::from_millis(ms));
+                break;
+            }
+            out.push(cmd);
+            if ends_frame {
+                break;
+            }
+        }
+        out
+    }
+}
+
+fn must_wait(cmd: &Command, ready: Readiness) -> bool {
+    match cmd {
+        Command::Wait => ready.loading,
+        Command::Screenshot(_) | Command::KeyFrame(..) => {
+            ready.loading || !ready.settled || ready.hotspots_pending
+        }
+        Command::SelectLesion(_) | Command::ExportHotspots(_) => ready.hotspots_pending,
+        _ => false,
+    }
+}
+
+/// Applies a command to the model; `mm_per_px` gives a pane's patient mm per pixel (for
+/// pan drags).
+pub fn apply(
+    model: &mut ReadingModel,
+    cmd: Command,
+    mm_per_px: impl Fn(PaneId) -> f32,
+) -> Result<Effect, String> {
+    let s = &mut model.view;
+    match cmd {
+        Command::Load(path) => return Ok(Effect::Load(path)),
+        Command::Wait | Command::Release | Command::Sleep(_) => {}
+        Command::Scroll(pane, n) => s.scroll(pane, n),
+        Command::Rotate(a, e) => {
+            s.camera.azimuth_deg += a;
+            s.camera.elevation_deg =
+                (s.camera.elevation_deg + e).clamp(-ELEVATION_LIMIT_DEG, ELEVATION_LIMIT_DEG);
+        }
+        Command::Drag(pane, button, dx, dy) => {
+            let gesture = PaneGesture::Drag {
+                button,
+                delta: Vec2::new(dx, dy),
+                mm_per_px: mm_per_px(pane),
+            };
+            apply_gesture(model, pane, gesture);
+        }
+        Command::Slider(slider, value) => slider.set(model, value),
+        Command::View(v) => s.set_view(v),
+        Command::Window(w) => s.settings.ct_window = w,
+        Command::Mode(m) => s.settings.mode = m,
+        Command::CtPreset(p) => s.settings.ct_preset = p,
+        Command::Colormap(c) => s.settings.colormap = c,
+        Command::SuvWindow(lo, hi) => s.settings.pet_window = [lo, hi.max(lo + 1e-3)],
+        Command::Opacity(o) => s.settings.fusion_opacity = o.clamp(0.0, 1.0),
+        Command::Cursor(x, y, z) => s.cursor = Vec3::new(x, y, z),
+        Command::Maximise(p) => s.maximised = Some(p),
+        Command::Restore => s.maximised = None,
+        Command::Demo(on) => s.demo = on,
+        Command::Screenshot(path) => return Ok(Effect::Screenshot(path)),
+        Command::KeyFrame(path, pane) => return Ok(Effect::KeyFrame(path, pane)),
+        Command::Hotspots(method) => {
+            let mut params = model.hotspots.params.clone();
+            params.method = method;
+            model.set_hotspot_params(params);
+        }
+        Command::SelectLesion(n) => {
+            let count = model
+                .hotspots
+                .result
+                .as_ref()
+                .map_or(0, |r| r.lesions.len());
+            if n > count {
+                return Err(format!("there are {count} lesions, not {n}"));
+            }
+            model.select_lesion(n - 1);
+        }
+        Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
+        Command::Quit => return Ok(Effect::Quit),
+    }
+    Ok(Effect::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::script::parse;
+
+    fn runner(text: &str) -> ScriptRunner {
+        ScriptRunner::new(parse(text).unwrap())
+    }
+
+    #[test]
+    fn one_interaction_per_frame() {
+        let mut r = runner("mode ct-mip\nrotate 5 0\nrotate 5 0\ndrag 3d left 3 0\nquit");
+        let ready = Readiness {
+            settled: true,
+            ..Default::default()
+        };
+        assert_eq!(r.this_frame(ready).len(), 1);
+        assert_eq!(r.this_frame(ready), vec![Command::Rotate(5.0, 0.0)]);
+        assert_eq!(r.this_frame(ready), vec![Command::Rotate(5.0, 0.0)]);
+        assert_eq!(r.this_frame(ready).len(), 1);
+        assert_eq!(r.this_frame(ready), vec![Command::Quit]);
+        assert!(!r.active());
+    }
+
+    #[test]
+    fn waits_for_loading_and_for_a_settled_view() {
+        let mut r = runner("wait\nscreenshot /tmp/a.png\nquit");
+        let loading = Readiness {
+            loading: true,
+            ..Default::default()
+        };
+        assert!(r.this_frame(loading).is_empty());
+        let unsettled = Readiness::default();
+        assert_eq!(r.this_frame(unsettled), vec![Command::Wait]);
+        assert!(r.this_frame(unsettled).is_empty());
+        let settled = Readiness {
+            settled: true,
+            ..Default::default()
+        };
+        assert_eq!(r.this_frame(settled).len(), 1);
+    }
+
+    #[test]
+    fn a_script_drag_moves_like_the_mouse() {
+        let mut model = ReadingModel::for_tests();
+        let az = model.view.camera.azimuth_deg;
+        let cmd = parse("drag 3d left 10 0").unwrap().remove(0);
+        assert_eq!(apply(&mut model, cmd, |_| 1.0), Ok(Effect::None));
+        let mut by_hand = ReadingModel::for_tests();
+        by_hand.view.drag_rotate(Vec2::new(10.0, 0.0));
+        assert_ne!(model.view.camera.azimuth_deg, az);
+        assert_eq!(model.view.camera, by_hand.view.camera);
+    }
+
+    #[test]
+    fn selecting_a_missing_lesion_is_an_error() {
+        let mut model = ReadingModel::for_tests();
+        let cmd = parse("select-lesion 3").unwrap().remove(0);
+        assert!(apply(&mut model, cmd, |_| 1.0).is_err());
+    }
+}

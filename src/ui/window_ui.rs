@@ -1,0 +1,100 @@
+//! The egui layer of a frame: shortcuts, the side panel, the status bar, the panes and the
+//! help window, or demo mode's full-window 3D view.
+
+use std::collections::HashMap;
+
+use super::pane_renderer::PaneRenderer;
+use super::pane_view;
+use super::panels::{self, Action, PanelText};
+use super::reading::ReadingModel;
+use super::state::PaneId;
+
+/// What the layout produced for the rest of the frame.
+#[derive(Default)]
+pub struct Laid {
+    /// Pane rectangles in points.
+    pub rects: HashMap<PaneId, egui::Rect>,
+    /// Pane sizes in physical pixels.
+    pub pixels: HashMap<PaneId, (u32, u32)>,
+}
+
+/// Draws the UI, applying edits to the model and collecting actions.
+pub fn draw(
+    ui: &mut egui::Ui,
+    model: &mut ReadingModel,
+    text: &mut PanelText,
+    panes: &PaneRenderer,
+    loading: Option<(&str, f32)>,
+    previous: &Laid,
+    actions: &mut Vec<Action>,
+) -> Laid {
+    let ctx = ui.ctx().clone();
+    let hovered = hovered_pane(&ctx, &previous.rects);
+    if super::shortcuts::apply(&ctx, model, hovered).key_frame {
+        actions.push(Action::KeyFrame(PaneId::ThreeD, None));
+    }
+    if model.view.demo {
+        return demo(ui, model, panes);
+    }
+    egui::Panel::left("controls")
+        .resizable(false)
+        .exact_size(panels::SIDE_PANEL_WIDTH)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .show(ui, |ui| panels::side_panel(ui, model, text, actions));
+        });
+    egui::Panel::bottom("status").show(ui, |ui| panels::status_bar(ui, model, loading, actions));
+    let mut laid = Laid::default();
+    egui::CentralPanel::no_frame().show(ui, |ui| {
+        let full = ui.available_rect_before_wrap();
+        laid = panes_in(
+            ui,
+            model,
+            panes,
+            pane_view::layout(full, model.view.maximised),
+        );
+    });
+    if model.view.show_help {
+        let mut open = true;
+        egui::Window::new("Help (F1)")
+            .open(&mut open)
+            .show(&ctx, |ui| {
+                ui.label(super::HELP);
+            });
+        model.view.show_help = open;
+    }
+    laid
+}
+
+/// Draws panes in their rectangles.
+fn panes_in(
+    ui: &mut egui::Ui,
+    model: &mut ReadingModel,
+    panes: &PaneRenderer,
+    rects: HashMap<PaneId, egui::Rect>,
+) -> Laid {
+    let ppp = ui.ctx().pixels_per_point();
+    let mut laid = Laid::default();
+    for (pane, rect) in rects {
+        pane_view::pane(ui, model, pane, rect, panes.texture(pane));
+        laid.pixels.insert(pane, pane_view::pixels(rect, ppp));
+        laid.rects.insert(pane, rect);
+    }
+    laid
+}
+
+/// Demo mode: the 3D view fills the window above large buttons; no patient identifiers.
+fn demo(ui: &mut egui::Ui, model: &mut ReadingModel, panes: &PaneRenderer) -> Laid {
+    egui::Panel::bottom("demo controls").show(ui, |ui| panels::demo_controls(ui, model));
+    let mut laid = Laid::default();
+    egui::CentralPanel::no_frame().show(ui, |ui| {
+        let full = ui.available_rect_before_wrap();
+        laid = panes_in(ui, model, panes, HashMap::from([(PaneId::ThreeD, full)]));
+    });
+    laid
+}
+
+fn hovered_pane(ctx: &egui::Context, rects: &HashMap<PaneId, egui::Rect>) -> Option<PaneId> {
+    let pos = ctx.input(|i| i.pointer.hover_pos())?;
+    rects.iter().find(|(_, r)| r.contains(pos)).map(|(p, _)| *p)
+}
