@@ -8,7 +8,8 @@
 //! Without a path it opens the built-in torso phantom. The session: open, 60 rotation
 //! drag steps in the 3D view, 20 CT-window drag steps in the axial pane, 20 SUV-threshold
 //! slider steps, 5 lesion selections, 3 mode switches and a key frame. Without a display
-//! it runs under `xvfb-run` (Debian package xvfb).
+//! it runs under `xvfb-run` (Debian package xvfb). `VIEWER_BENCH_KEEP=FILE` keeps the
+//! frame statistics JSON.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -67,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let dir = tempfile::tempdir()?;
+    let keep = std::env::var_os("VIEWER_BENCH_KEEP").map(PathBuf::from);
     let script = dir.path().join("session.txt");
     let stats = dir.path().join("frames.json");
     std::fs::write(&script, session_script(&dir.path().join("key.png")))?;
@@ -93,6 +95,9 @@ fn main() -> anyhow::Result<()> {
         "viewer failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    if let Some(keep) = &keep {
+        std::fs::copy(&stats, keep)?;
+    }
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&stats)?)?;
     let num = |k: &str| report[k].as_f64().unwrap_or(f64::NAN);
     let refine: Vec<f64> = report["refine_ms"]

@@ -17,6 +17,18 @@ pub struct OffscreenTarget {
 impl OffscreenTarget {
     /// Creates a target; sizes must be non-zero and within the device's limits.
     pub fn new(device: &wgpu::Device, width: u32, height: u32) -> Result<Self, RenderError> {
+        Self::with_format(device, width, height, OFFSCREEN_FORMAT)
+    }
+
+    /// Creates a target in another colour format (a window's surface format, so the image
+    /// can be copied into the window without a draw). [`Self::read`] expects
+    /// [`OFFSCREEN_FORMAT`].
+    pub fn with_format(
+        device: &wgpu::Device,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+    ) -> Result<Self, RenderError> {
         let max = device.limits().max_texture_dimension_2d;
         if width == 0 || height == 0 || width > max || height > max {
             return Err(RenderError::Invalid(format!(
@@ -33,7 +45,7 @@ impl OffscreenTarget {
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
-            format: OFFSCREEN_FORMAT,
+            format,
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
                 | wgpu::TextureUsages::TEXTURE_BINDING,

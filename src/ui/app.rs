@@ -13,7 +13,7 @@ use winit::event_loop::ActiveEventLoop;
 
 use super::app_events::ViewerOptions;
 use super::frame_stats::FrameStats;
-use super::graphics::{Graphics, Presented};
+use super::graphics::{Graphics, PaneCopy, Presented};
 use super::keyframes::{BackgroundWrites, KeyFrameJob};
 use super::loader::{LoadOutcome, Loaded, Loader};
 use super::pane_renderer::PaneRenderer;
@@ -63,8 +63,10 @@ pub(super) struct App {
     pub(super) free_later: Vec<egui::TextureId>,
     pub(super) last_tick: Instant,
     pub(super) last_volume_key: Option<VolumeKey>,
-    /// A study was uploaded in this frame (such frames are not interaction).
-    pub(super) opened_now: bool,
+    /// A study is being opened: from the upload until every pane shows it at full quality
+    /// and its hot spots are segmented (such frames are not interaction, and a script's
+    /// `wait` waits for them).
+    pub(super) opening: bool,
     pub(super) fatal: Option<anyhow::Error>,
 }
 
@@ -91,7 +93,7 @@ impl App {
             pending_open: None,
             segmentation: SegmentationWorker::start(),
             labels_shown: None,
-            panes: PaneRenderer::default(),
+            panes: PaneRenderer::new(false),
             laid: Laid::default(),
             panel_text: PanelText::default(),
             script: ScriptRunner::new(commands),
@@ -101,7 +103,7 @@ impl App {
             free_later: Vec::new(),
             last_tick: Instant::now(),
             last_volume_key: None,
-            opened_now: false,
+            opening: false,
             fatal: None,
         }
     }
@@ -133,7 +135,7 @@ impl App {
 
     /// Uploads a loaded study and shows it (the upload is the only part on this thread).
     pub(super) fn open(&mut self, loaded: Box<Loaded>) {
-        let Some(gfx) = &self.gfx else {
+        let Some(gfx) = &mut self.gfx else {
             self.pending_open = Some(loaded);
             return;
         };
@@ -144,7 +146,8 @@ impl App {
             label,
             seconds,
         } = *loaded;
-        let scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
+        let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
+        gfx.warm_up(&mut scene);
         self.model
             .message(format!("loaded {label} in {seconds:.1} s"));
         for n in study.notes.iter().chain(&scene.warnings) {
@@ -160,7 +163,7 @@ impl App {
         self.scene = Some(scene);
         self.labels_shown = None;
         self.panes.invalidate();
-        self.opened_now = true;
+        self.opening = true;
     }
 
     pub(super) fn stamp(&self) -> SceneStamp {
@@ -176,11 +179,8 @@ impl App {
     /// Runs this frame's script commands.
     pub(super) fn step_script(&mut self, event_loop: &ActiveEventLoop) {
         let ready = Readiness {
-            loading: self.loader.busy(),
-            settled: self.keyframe_job.is_none()
-                && self
-                    .panes
-                    .settled(&self.model, &self.laid.pixels, self.stamp()),
+            loading: self.loader.busy() || self.opening,
+            settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
         };
         for cmd in self.script.this_frame(ready) {
@@ -319,10 +319,11 @@ impl App {
         };
         let mut dc = super::pane_renderer::DrawContext {
             ctx: &gfx.ctx,
-            renderer: &mut gfx.renderer,
+            renderer: &mut gfx.pane_renderer,
             egui: &mut gfx.egui_renderer,
             scene,
             stamp,
+            format: gfx.config.format,
         };
         let work = self.panes.render(&mut dc, &self.model, &self.laid.pixels);
         if let Some(stats) = &mut self.stats {
@@ -358,7 +359,6 @@ impl App {
     }
 
     pub(super) fn redraw(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
-        self.opened_now = false;
         self.poll_background();
         if self.script.active() {
             self.step_script(event_loop);
@@ -405,12 +405,20 @@ impl App {
             return Ok(());
         };
         let shot = self.screenshot.take();
-        match gfx.present(
-            &self.egui_ctx,
-            output.shapes,
-            output.pixels_per_point,
-            shot.as_deref(),
-        ) {
+        let ppp = output.pixels_per_point;
+        let copies: Vec<PaneCopy> = self
+            .panes
+            .copies()
+            .filter_map(|(pane, texture)| {
+                let r = self.laid.rects.get(&pane)?;
+                let origin = (
+                    (r.min.x * ppp).round() as u32,
+                    (r.min.y * ppp).round() as u32,
+                );
+                Some(PaneCopy { texture, origin })
+            })
+            .collect();
+        match gfx.present(&self.egui_ctx, output.shapes, ppp, &copies, shot.as_deref()) {
             Ok(Presented::Yes) => {
                 if let Some(path) = shot {
                     self.model.message(format!("screenshot {}", path.display()));
@@ -419,7 +427,10 @@ impl App {
             Ok(Presented::Retry) => self.screenshot = shot,
             Err(e) => self.model.message(format!("screenshot failed: {e:#}")),
         }
-        let opening = self.loader.busy() || self.opened_now;
+        let opening = self.loader.busy() || self.opening;
+        if self.opening && !self.model.hotspots_pending() && self.panes_settled() {
+            self.opening = false;
+        }
         if let Some(stats) = &mut self.stats {
             if self.script.active() {
                 stats.frame_presented(opening);
@@ -437,6 +448,12 @@ impl App {
         Ok(())
     }
 
+    /// Whether every visible pane shows the current state at full quality.
+    fn panes_settled(&self) -> bool {
+        self.panes
+            .settled(&self.model, &self.laid.pixels, self.stamp())
+    }
+
     /// Whether more frames are needed without new input.
     pub(super) fn busy(&self) -> bool {
         let v = &self.model.view;
@@ -444,9 +461,7 @@ impl App {
             || (v.demo && !v.demo_paused)
             || self.keyframe_job.is_some()
             || self.model.hotspots_pending()
-            || !self
-                .panes
-                .settled(&self.model, &self.laid.pixels, self.stamp())
+            || !self.panes_settled()
     }
 
     pub(super) fn exit(&mut self, event_loop: &ActiveEventLoop) {

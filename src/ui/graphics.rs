@@ -8,8 +8,9 @@ use winit::event_loop::ActiveEventLoop;
 use winit::window::Window;
 
 use crate::render::context::GpuContext;
-use crate::render::offscreen::OFFSCREEN_FORMAT;
+use crate::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
 use crate::render::renderer::Renderer;
+use crate::render::scene::FusedScene;
 
 /// Colour behind the panes.
 const CLEAR: wgpu::Color = wgpu::Color {
@@ -18,6 +19,8 @@ const CLEAR: wgpu::Color = wgpu::Color {
     b: 0.09,
     a: 1.0,
 };
+/// Edge of the target pipelines are warmed up on, pixels.
+const WARM_UP_EDGE: u32 = 8;
 /// Window size when none is given, in logical pixels.
 pub const DEFAULT_SIZE: (u32, u32) = (1280, 860);
 
@@ -27,9 +30,21 @@ pub struct Graphics {
     pub surface: wgpu::Surface<'static>,
     pub config: wgpu::SurfaceConfiguration,
     pub ctx: GpuContext,
+    /// Pipelines for offscreen images (key frames).
     pub renderer: Renderer,
+    /// Pipelines for the panes, in the window's format so finished pane images are copied
+    /// into the window instead of drawn (a full-window draw costs tens of ms in software).
+    pub pane_renderer: Renderer,
+    /// Whether the window accepts copies (else egui draws the pane images).
+    pub copy_panes: bool,
     pub egui_renderer: egui_wgpu::Renderer,
     pub egui_state: egui_winit::State,
+}
+
+/// A finished pane image copied into the window at `origin` (physical pixels).
+pub struct PaneCopy<'a> {
+    pub texture: &'a wgpu::Texture,
+    pub origin: (u32, u32),
 }
 
 /// How presenting a frame went.
@@ -76,6 +91,8 @@ impl Graphics {
         tracing::info!("viewer on {}", ctx.adapter_description());
         Ok(Self {
             renderer: Renderer::new(&ctx.device, OFFSCREEN_FORMAT),
+            pane_renderer: Renderer::new(&ctx.device, config.format),
+            copy_panes: config.usage.contains(wgpu::TextureUsages::COPY_DST),
             window,
             surface,
             config,
@@ -83,6 +100,48 @@ impl Graphics {
             egui_renderer,
             egui_state,
         })
+    }
+
+    /// Draws every pipeline once into a tiny target, so that drivers that compile shader
+    /// variants at first use (Mesa's software Vulkan does) do it while a study opens, not
+    /// at the first mode switch or key frame.
+    pub fn warm_up(&mut self, scene: &mut FusedScene) {
+        let formats = [(self.config.format, true), (OFFSCREEN_FORMAT, false)];
+        for (format, panes) in formats {
+            let Ok(target) =
+                OffscreenTarget::with_format(&self.ctx.device, WARM_UP_EDGE, WARM_UP_EDGE, format)
+            else {
+                continue;
+            };
+            let renderer = if panes {
+                &mut self.pane_renderer
+            } else {
+                &mut self.renderer
+            };
+            let camera = crate::render::camera::OrbitCamera::framing(
+                scene.display_bounds().0,
+                scene.display_bounds().1,
+            );
+            for mode in crate::render::settings::RenderMode::ALL {
+                let settings = crate::render::settings::RenderSettings {
+                    mode,
+                    ..Default::default()
+                };
+                renderer.render_3d(&self.ctx, scene, &settings, &camera, (&target).into());
+            }
+            let view = crate::render::mpr::MprView::new(
+                crate::render::mpr::MprOrientation::Axial,
+                glam::Vec3::ZERO,
+            );
+            renderer.render_mpr(
+                &self.ctx,
+                scene,
+                &Default::default(),
+                &view,
+                (&target).into(),
+                0,
+            );
+        }
     }
 
     /// The largest 3D texture edge the device takes.
@@ -114,12 +173,14 @@ impl Graphics {
         }
     }
 
-    /// Paints egui's output into the window and presents it; `screenshot` saves the frame.
+    /// Copies the finished pane images into the window, paints egui's output over them
+    /// and presents; `screenshot` saves the frame.
     pub fn present(
         &mut self,
         egui_ctx: &egui::Context,
         shapes: Vec<egui::epaint::ClippedShape>,
         pixels_per_point: f32,
+        copies: &[PaneCopy],
         screenshot: Option<&Path>,
     ) -> anyhow::Result<Presented> {
         let frame = match self.surface.get_current_texture() {
@@ -148,6 +209,15 @@ impl Graphics {
             &jobs,
             &screen,
         );
+        clear(&mut encoder, &view);
+        for c in copies {
+            copy_into(
+                &mut encoder,
+                c,
+                &frame.texture,
+                (self.config.width, self.config.height),
+            );
+        }
         {
             let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("egui"),
@@ -156,7 +226,7 @@ impl Graphics {
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(CLEAR),
+                        load: wgpu::LoadOp::Load,
                         store: wgpu::StoreOp::Store,
                     },
                 })],
@@ -180,6 +250,56 @@ impl Graphics {
     }
 }
 
+/// Clears the window to the background colour.
+fn clear(encoder: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("clear"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(CLEAR),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        ..Default::default()
+    });
+}
+
+/// Copies a pane image into the window, clipped to the window.
+fn copy_into(
+    encoder: &mut wgpu::CommandEncoder,
+    c: &PaneCopy,
+    window: &wgpu::Texture,
+    window_size: (u32, u32),
+) {
+    let size = c.texture.size();
+    let width = size.width.min(window_size.0.saturating_sub(c.origin.0));
+    let height = size.height.min(window_size.1.saturating_sub(c.origin.1));
+    if width == 0 || height == 0 {
+        return;
+    }
+    encoder.copy_texture_to_texture(
+        c.texture.as_image_copy(),
+        wgpu::TexelCopyTextureInfo {
+            texture: window,
+            mip_level: 0,
+            origin: wgpu::Origin3d {
+                x: c.origin.0,
+                y: c.origin.1,
+                z: 0,
+            },
+            aspect: wgpu::TextureAspect::All,
+        },
+        wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+    );
+}
+
 /// A surface configuration for the window: a non-sRGB format (the panes are already in
 /// display colours), readable for screenshots where the surface allows it.
 fn surface_config(
@@ -196,8 +316,11 @@ fn surface_config(
         .or_else(|| caps.formats.first().copied())
         .ok_or_else(|| anyhow::anyhow!("the window surface offers no format"))?;
     let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-    if caps.usages.contains(wgpu::TextureUsages::COPY_SRC) {
-        usage |= wgpu::TextureUsages::COPY_SRC;
+    // Screenshots read the window back; finished pane images are copied in.
+    for extra in [wgpu::TextureUsages::COPY_SRC, wgpu::TextureUsages::COPY_DST] {
+        if caps.usages.contains(extra) {
+            usage |= extra;
+        }
     }
     Ok(wgpu::SurfaceConfiguration {
         usage,

@@ -23,9 +23,16 @@ use crate::render::scene::FusedScene;
 pub const REFINE_AFTER: Duration = Duration::from_millis(120);
 /// GPU time one refinement band may take, leaving room for the rest of a 50 ms frame.
 pub const BAND_BUDGET: Duration = Duration::from_millis(28);
-/// The coarse image's resolution divisor and ray-step multiplier.
-pub const COARSE_DIVISOR: u32 = 3;
+/// GPU time the coarse image may take; its resolution follows (a third of the pane's to
+/// start with, at most the full resolution, at least a seventh).
+pub const COARSE_BUDGET: Duration = Duration::from_millis(15);
+const COARSE_SCALE_START: f32 = 1.0 / 3.0;
+const COARSE_SCALE_MIN: f32 = 1.0 / 7.0;
+/// The coarse image's ray-step multiplier.
 pub const COARSE_STEP_FACTOR: f32 = 2.0;
+/// Slice panes are drawn at this fraction of their resolution while they change, and at
+/// full resolution once still (one pane per frame).
+pub const SLICE_COARSE_DIVISOR: u32 = 2;
 /// Rows of the first band before any band was timed.
 const FIRST_BAND_ROWS: u32 = 16;
 
@@ -40,6 +47,33 @@ struct Refinement {
     complete: Option<VolumeKey>,
     /// Rows per band, adapted to [`BAND_BUDGET`].
     band_rows: u32,
+    /// Coarse resolution as a fraction of the pane's, adapted to [`COARSE_BUDGET`].
+    coarse_scale: f32,
+    /// GPU time spent on the bands of the key being refined.
+    spent: Duration,
+    /// What the last complete full-quality image cost in all.
+    last_full_cost: Option<Duration>,
+}
+
+/// What a slice pane holds.
+struct SliceState {
+    /// The key the full-resolution target holds.
+    full: Option<SliceKey>,
+    /// The key the coarse target holds, and since when.
+    coarse: Option<SliceKey>,
+    since: Instant,
+    coarse_target: Option<OffscreenTarget>,
+}
+
+impl Default for SliceState {
+    fn default() -> Self {
+        Self {
+            full: None,
+            coarse: None,
+            since: Instant::now(),
+            coarse_target: None,
+        }
+    }
 }
 
 /// What a frame's rendering did.
@@ -50,12 +84,13 @@ pub struct FrameWork {
 }
 
 /// Pane targets and what they hold.
-#[derive(Default)]
 pub struct PaneRenderer {
     textures: HashMap<PaneId, PaneTexture>,
-    slices: HashMap<PaneId, SliceKey>,
+    slices: HashMap<PaneId, SliceState>,
     coarse: Option<OffscreenTarget>,
     refinement: Refinement,
+    /// Finished images are copied into the window rather than drawn by egui.
+    copy_finished: bool,
 }
 
 /// The GPU side the pane renderer draws with.
@@ -65,18 +100,47 @@ pub struct DrawContext<'a> {
     pub egui: &'a mut egui_wgpu::Renderer,
     pub scene: &'a mut FusedScene,
     pub stamp: SceneStamp,
+    /// The colour format of pane targets (the window's, so they can be copied into it).
+    pub format: wgpu::TextureFormat,
 }
 
 impl PaneRenderer {
-    /// The egui texture showing a pane, once it has been drawn.
+    /// A pane renderer; `copy_finished`: the window takes copies of finished images.
+    pub fn new(copy_finished: bool) -> Self {
+        Self {
+            textures: HashMap::new(),
+            slices: HashMap::new(),
+            coarse: None,
+            refinement: Refinement {
+                coarse_scale: COARSE_SCALE_START,
+                ..Refinement::default()
+            },
+            copy_finished,
+        }
+    }
+
+    /// The egui texture to draw for a pane: the coarse 3D image, or any image when the
+    /// window takes no copies. `None` when the pane is copied in (or not drawn yet).
     pub fn texture(&self, pane: PaneId) -> Option<egui::TextureId> {
-        self.textures.get(&pane).map(|t| t.id)
+        let t = self.textures.get(&pane)?;
+        (!self.copy_finished || !t.showing_full()).then_some(t.id)
+    }
+
+    /// The finished pane images to copy into the window.
+    pub fn copies(&self) -> impl Iterator<Item = (PaneId, &wgpu::Texture)> {
+        self.textures
+            .iter()
+            .filter(|(_, t)| self.copy_finished && t.showing_full())
+            .map(|(p, t)| (*p, &t.full.texture))
     }
 
     /// Forgets everything drawn (a new scene, a lost surface).
     pub fn invalidate(&mut self) {
         self.slices.clear();
-        self.refinement = Refinement::default();
+        let r = &mut self.refinement;
+        r.key = None;
+        r.complete = None;
+        r.rows_done = 0;
     }
 
     /// Whether every visible pane shows its current key at full quality.
@@ -90,56 +154,103 @@ impl PaneRenderer {
             PaneId::ThreeD => {
                 self.refinement.complete.as_ref() == Some(&VolumeKey::new(model, size, stamp))
             }
-            p => self.slices.get(&p) == SliceKey::new(model, p, size, stamp).as_ref(),
+            p => {
+                self.slices.get(&p).and_then(|s| s.full.as_ref())
+                    == SliceKey::new(model, p, size, stamp).as_ref()
+            }
         })
     }
 
-    /// Draws what changed in the visible panes (`sizes` in physical pixels).
+    /// Draws what changed in the visible panes (`sizes` in physical pixels). At most one
+    /// full-quality image (a slice or a 3D band) is drawn per frame.
     pub fn render(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         sizes: &HashMap<PaneId, (u32, u32)>,
     ) -> FrameWork {
-        let mut work = FrameWork::default();
+        let mut refined_slice = false;
         for (&pane, &size) in sizes {
-            if pane == PaneId::ThreeD {
-                work = self.render_volume(dc, model, size);
-            } else {
-                self.render_slice(dc, model, pane, size);
+            if pane != PaneId::ThreeD {
+                refined_slice |= self.render_slice(dc, model, pane, size, !refined_slice);
             }
         }
-        work
+        match sizes.get(&PaneId::ThreeD) {
+            Some(&size) => self.render_volume(dc, model, size, !refined_slice),
+            None => FrameWork::default(),
+        }
     }
 
+    /// Draws a slice pane: coarse at once when it changed, full resolution once it has
+    /// been still for [`REFINE_AFTER`] and `may_refine`. Returns whether it drew the full
+    /// image.
     fn render_slice(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         pane: PaneId,
         size: (u32, u32),
-    ) {
+        may_refine: bool,
+    ) -> bool {
         let Some(key) = SliceKey::new(model, pane, size, dc.stamp) else {
-            return;
+            return false;
         };
-        if self.slices.get(&pane) == Some(&key) {
-            return;
+        let state = self.slices.entry(pane).or_default();
+        if state.full.as_ref() == Some(&key) {
+            return false;
         }
-        let Some(tex) = PaneTexture::ensure(&mut self.textures, pane, dc.ctx, dc.egui, size) else {
-            return;
+        let Some(tex) =
+            PaneTexture::ensure(&mut self.textures, pane, dc.ctx, dc.egui, size, dc.format)
+        else {
+            return false;
         };
         let mut settings = model.view.settings.clone();
         settings.selected_lesion = key.selected;
+        if state.coarse.as_ref() != Some(&key) {
+            let (w, h) = (
+                (size.0 / SLICE_COARSE_DIVISOR).max(8),
+                (size.1 / SLICE_COARSE_DIVISOR).max(8),
+            );
+            let fits = state
+                .coarse_target
+                .as_ref()
+                .is_some_and(|c| c.width == w && c.height == h);
+            if !fits {
+                state.coarse_target =
+                    OffscreenTarget::with_format(&dc.ctx.device, w, h, dc.format).ok();
+            }
+            let Some(coarse) = &state.coarse_target else {
+                return false;
+            };
+            let target = RenderTarget::new(&coarse.view, w, h);
+            dc.renderer.render_mpr(
+                dc.ctx,
+                dc.scene,
+                &settings,
+                &key.view,
+                target,
+                slice_slot(pane),
+            );
+            tex.show(dc.ctx, dc.egui, &coarse.view);
+            state.coarse = Some(key);
+            state.since = Instant::now();
+            return false;
+        }
+        if !may_refine || state.since.elapsed() < REFINE_AFTER {
+            return false;
+        }
+        let target = RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height);
         dc.renderer.render_mpr(
             dc.ctx,
             dc.scene,
             &settings,
             &key.view,
-            RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height),
+            target,
             slice_slot(pane),
         );
         tex.show_full(dc.ctx, dc.egui);
-        self.slices.insert(pane, key);
+        state.full = Some(key);
+        true
     }
 
     fn render_volume(
@@ -147,6 +258,7 @@ impl PaneRenderer {
         dc: &mut DrawContext,
         model: &ReadingModel,
         size: (u32, u32),
+        may_refine: bool,
     ) -> FrameWork {
         let key = VolumeKey::new(model, size, dc.stamp);
         let r = &mut self.refinement;
@@ -154,11 +266,12 @@ impl PaneRenderer {
             return FrameWork::default();
         }
         if r.key.as_ref() != Some(&key) {
-            if r.band_rows >= key.size.1 {
+            if r.last_full_cost.is_some_and(|c| c <= BAND_BUDGET) {
                 // The device draws the whole full-quality image within the budget (a real
                 // GPU): no coarse step.
                 r.key = Some(key.clone());
                 r.rows_done = 0;
+                r.spent = Duration::ZERO;
                 let refined = self.draw_band(dc, &key);
                 return FrameWork { refined };
             }
@@ -167,27 +280,28 @@ impl PaneRenderer {
             r.key = Some(key);
             r.since = Some(Instant::now());
             r.rows_done = 0;
+            r.spent = Duration::ZERO;
             return FrameWork { refined: false };
         }
-        if r.since.is_some_and(|t| t.elapsed() < REFINE_AFTER) {
+        if !may_refine || r.since.is_some_and(|t| t.elapsed() < REFINE_AFTER) {
             return FrameWork { refined: false };
         }
         let refined = self.draw_band(dc, &key);
         FrameWork { refined }
     }
 
-    /// The interactive image: shown at once, until the full-quality one is complete.
+    /// The interactive image: shown at once, until the full-quality one is complete. Its
+    /// resolution follows [`COARSE_BUDGET`].
     fn draw_coarse(&mut self, dc: &mut DrawContext, key: &VolumeKey) {
-        let (w, h) = (
-            (key.size.0 / COARSE_DIVISOR).max(8),
-            (key.size.1 / COARSE_DIVISOR).max(8),
-        );
+        let scale = self.refinement.coarse_scale;
+        let edge = |v: u32| ((v as f32 * scale).round() as u32).max(8);
+        let (w, h) = (edge(key.size.0), edge(key.size.1));
         let fits = self
             .coarse
             .as_ref()
             .is_some_and(|c| c.width == w && c.height == h);
         if !fits {
-            self.coarse = OffscreenTarget::new(&dc.ctx.device, w, h).ok();
+            self.coarse = OffscreenTarget::with_format(&dc.ctx.device, w, h, dc.format).ok();
         }
         let (Some(coarse), Some(tex)) = (
             &self.coarse,
@@ -197,12 +311,16 @@ impl PaneRenderer {
                 dc.ctx,
                 dc.egui,
                 key.size,
+                dc.format,
             ),
         ) else {
             return;
         };
         let mut settings = key.settings.clone();
         settings.step_mm *= COARSE_STEP_FACTOR;
+        // Time this image alone, not the previous frame's work still in the queue.
+        let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        let started = Instant::now();
         dc.renderer.render_3d(
             dc.ctx,
             dc.scene,
@@ -210,7 +328,9 @@ impl PaneRenderer {
             &key.camera,
             RenderTarget::new(&coarse.view, w, h),
         );
+        let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         tex.show(dc.ctx, dc.egui, &coarse.view);
+        self.refinement.coarse_scale = next_coarse_scale(scale, started.elapsed());
     }
 
     /// Draws the next band of the full-quality image; true when it is complete.
@@ -221,6 +341,7 @@ impl PaneRenderer {
             dc.ctx,
             dc.egui,
             key.size,
+            dc.format,
         ) else {
             return false;
         };
@@ -230,6 +351,7 @@ impl PaneRenderer {
             r.band_rows = FIRST_BAND_ROWS;
         }
         let rows = r.rows_done..(r.rows_done + r.band_rows).min(height);
+        let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         let started = Instant::now();
         dc.renderer.render_3d_rows(
             dc.ctx,
@@ -242,10 +364,12 @@ impl PaneRenderer {
         // Wait for the band so its time is known (the frame would wait for it anyway).
         let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         r.band_rows = next_band_rows(r.band_rows, started.elapsed(), height);
+        r.spent += started.elapsed();
         r.rows_done = rows.end;
         if r.rows_done < height {
             return false;
         }
+        r.last_full_cost = Some(r.spent);
         r.complete = Some(key.clone());
         tex.show_full(dc.ctx, dc.egui);
         true
@@ -261,6 +385,17 @@ pub fn next_band_rows(rows: u32, took: Duration, height: u32) -> u32 {
     (next as u32).clamp(1, height.max(1))
 }
 
+/// Coarse resolution for the next interactive frame, so that it takes about
+/// [`COARSE_BUDGET`] (the cost goes with the pixel count, the square of the scale).
+pub fn next_coarse_scale(scale: f32, took: Duration) -> f32 {
+    let ratio = COARSE_BUDGET.as_secs_f32() / took.as_secs_f32().max(1e-5);
+    let wanted = scale * ratio.sqrt();
+    // Change gradually: single timings are noisy.
+    wanted
+        .clamp(scale * 0.7, scale * 1.4)
+        .clamp(COARSE_SCALE_MIN, 1.0)
+}
+
 /// Each slice pane draws with its own uniforms (several are drawn per frame).
 fn slice_slot(pane: PaneId) -> usize {
     match pane {
@@ -273,6 +408,19 @@ fn slice_slot(pane: PaneId) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coarse_resolution_follows_its_budget() {
+        let s = next_coarse_scale(0.3, COARSE_BUDGET * 4);
+        assert!((s - 0.21).abs() < 1e-6, "at most 30 % smaller at once: {s}");
+        assert_eq!(next_coarse_scale(0.9, COARSE_BUDGET / 10), 1.0);
+        assert_eq!(
+            next_coarse_scale(0.15, COARSE_BUDGET * 100),
+            COARSE_SCALE_MIN
+        );
+        let s = next_coarse_scale(0.3, COARSE_BUDGET);
+        assert!((s - 0.3).abs() < 1e-6);
+    }
 
     #[test]
     fn bands_follow_the_budget_gradually() {

@@ -33,13 +33,14 @@ impl PaneTexture {
         ctx: &GpuContext,
         egui: &mut egui_wgpu::Renderer,
         size: (u32, u32),
+        format: wgpu::TextureFormat,
     ) -> Option<&'a mut PaneTexture> {
         let (w, h) = (size.0.max(MIN_EDGE), size.1.max(MIN_EDGE));
         let fits = map
             .get(&pane)
             .is_some_and(|t| t.full.width == w && t.full.height == h);
         if !fits {
-            let full = OffscreenTarget::new(&ctx.device, w, h).ok()?;
+            let full = OffscreenTarget::with_format(&ctx.device, w, h, format).ok()?;
             match map.get_mut(&pane) {
                 Some(t) => {
                     t.full = full;
@@ -64,6 +65,11 @@ impl PaneTexture {
             }
         }
         map.get_mut(&pane)
+    }
+
+    /// Whether the texture shows the full-quality target (not the coarse image).
+    pub fn showing_full(&self) -> bool {
+        self.shown == Shown::Full
     }
 
     /// Points the texture at the full-quality target.

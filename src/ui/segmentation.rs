@@ -59,7 +59,25 @@ struct SuvCache {
     suv: Volume,
 }
 
+/// Threads segmentation may use: one, so that it never takes every core from the window
+/// and a software renderer while a slider moves.
+const WORKER_THREADS: usize = 1;
+
 fn work(jobs: Receiver<HotspotJob>, done: Sender<Segmented>) {
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(WORKER_THREADS)
+        .thread_name(|_| "segmentation-pool".into())
+        .build()
+    {
+        Ok(pool) => pool.install(|| serve(jobs, done)),
+        Err(e) => {
+            tracing::warn!("segmentation runs on the shared thread pool: {e}");
+            serve(jobs, done);
+        }
+    }
+}
+
+fn serve(jobs: Receiver<HotspotJob>, done: Sender<Segmented>) {
     let mut cache: Option<SuvCache> = None;
     while let Ok(mut job) = jobs.recv() {
         // Latest request wins: skip jobs that newer ones have superseded.
