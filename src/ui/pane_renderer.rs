@@ -33,6 +33,8 @@ pub const COARSE_STEP_FACTOR: f32 = 2.0;
 /// Slice panes are drawn at this fraction of their resolution while they change, and at
 /// full resolution once still (one pane per frame).
 pub const SLICE_COARSE_DIVISOR: u32 = 2;
+/// Smallest edge of a coarse image, pixels.
+const MIN_COARSE_EDGE: u32 = 8;
 /// Rows of the first band before any band was timed.
 const FIRST_BAND_ROWS: u32 = 16;
 
@@ -206,48 +208,26 @@ impl PaneRenderer {
         };
         let mut settings = model.view.settings.clone();
         settings.selected_lesion = key.selected;
-        if state.coarse.as_ref() != Some(&key) {
-            let (w, h) = (
-                (size.0 / SLICE_COARSE_DIVISOR).max(8),
-                (size.1 / SLICE_COARSE_DIVISOR).max(8),
+        let coarse = state.coarse.as_ref() != Some(&key);
+        if !coarse && (!may_refine || state.since.elapsed() < REFINE_AFTER) {
+            return false;
+        }
+        let slot = slice_slot(pane);
+        if coarse {
+            let size = (
+                (size.0 / SLICE_COARSE_DIVISOR).max(MIN_COARSE_EDGE),
+                (size.1 / SLICE_COARSE_DIVISOR).max(MIN_COARSE_EDGE),
             );
-            let fits = state
-                .coarse_target
-                .as_ref()
-                .is_some_and(|c| c.width == w && c.height == h);
-            if !fits {
-                state.coarse_target =
-                    OffscreenTarget::with_format(&dc.ctx.device, w, h, dc.format).ok();
-            }
-            let Some(coarse) = &state.coarse_target else {
+            let Some(target) = sized_target(&mut state.coarse_target, dc, size) else {
                 return false;
             };
-            let target = RenderTarget::new(&coarse.view, w, h);
-            dc.renderer.render_mpr(
-                dc.ctx,
-                dc.scene,
-                &settings,
-                &key.view,
-                target,
-                slice_slot(pane),
-            );
-            tex.show(dc.ctx, dc.egui, &coarse.view);
+            draw_slice(dc, &settings, &key.view, target, slot);
+            tex.show(dc.ctx, dc.egui, &target.view);
             state.coarse = Some(key);
             state.since = Instant::now();
             return false;
         }
-        if !may_refine || state.since.elapsed() < REFINE_AFTER {
-            return false;
-        }
-        let target = RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height);
-        dc.renderer.render_mpr(
-            dc.ctx,
-            dc.scene,
-            &settings,
-            &key.view,
-            target,
-            slice_slot(pane),
-        );
+        draw_slice(dc, &settings, &key.view, &tex.full, slot);
         tex.show_full(dc.ctx, dc.egui);
         state.full = Some(key);
         true
@@ -294,25 +274,11 @@ impl PaneRenderer {
     /// resolution follows [`COARSE_BUDGET`].
     fn draw_coarse(&mut self, dc: &mut DrawContext, key: &VolumeKey) {
         let scale = self.refinement.coarse_scale;
-        let edge = |v: u32| ((v as f32 * scale).round() as u32).max(8);
+        let edge = |v: u32| ((v as f32 * scale).round() as u32).max(MIN_COARSE_EDGE);
         let (w, h) = (edge(key.size.0), edge(key.size.1));
-        let fits = self
-            .coarse
-            .as_ref()
-            .is_some_and(|c| c.width == w && c.height == h);
-        if !fits {
-            self.coarse = OffscreenTarget::with_format(&dc.ctx.device, w, h, dc.format).ok();
-        }
         let (Some(coarse), Some(tex)) = (
-            &self.coarse,
-            PaneTexture::ensure(
-                &mut self.textures,
-                PaneId::ThreeD,
-                dc.ctx,
-                dc.egui,
-                key.size,
-                dc.format,
-            ),
+            sized_target(&mut self.coarse, dc, (w, h)),
+            volume_texture(&mut self.textures, dc, key.size),
         ) else {
             return;
         };
@@ -335,14 +301,7 @@ impl PaneRenderer {
 
     /// Draws the next band of the full-quality image; true when it is complete.
     fn draw_band(&mut self, dc: &mut DrawContext, key: &VolumeKey) -> bool {
-        let Some(tex) = PaneTexture::ensure(
-            &mut self.textures,
-            PaneId::ThreeD,
-            dc.ctx,
-            dc.egui,
-            key.size,
-            dc.format,
-        ) else {
+        let Some(tex) = volume_texture(&mut self.textures, dc, key.size) else {
             return false;
         };
         let r = &mut self.refinement;
@@ -374,6 +333,41 @@ impl PaneRenderer {
         tex.show_full(dc.ctx, dc.egui);
         true
     }
+}
+
+/// Draws a slice into a target with the pane's own uniforms (`slot`).
+fn draw_slice(
+    dc: &mut DrawContext,
+    settings: &crate::render::settings::RenderSettings,
+    view: &crate::render::mpr::MprView,
+    target: &OffscreenTarget,
+    slot: usize,
+) {
+    let rt = RenderTarget::new(&target.view, target.width, target.height);
+    dc.renderer
+        .render_mpr(dc.ctx, dc.scene, settings, view, rt, slot);
+}
+
+/// The target in `slot`, created or resized to `size`.
+fn sized_target<'a>(
+    slot: &'a mut Option<OffscreenTarget>,
+    dc: &DrawContext,
+    size: (u32, u32),
+) -> Option<&'a OffscreenTarget> {
+    let fits = slot.as_ref().is_some_and(|c| (c.width, c.height) == size);
+    if !fits {
+        *slot = OffscreenTarget::with_format(&dc.ctx.device, size.0, size.1, dc.format).ok();
+    }
+    slot.as_ref()
+}
+
+/// The 3D pane's texture with a full-quality target of `size`.
+fn volume_texture<'a>(
+    textures: &'a mut HashMap<PaneId, PaneTexture>,
+    dc: &mut DrawContext,
+    size: (u32, u32),
+) -> Option<&'a mut PaneTexture> {
+    PaneTexture::ensure(textures, PaneId::ThreeD, dc.ctx, dc.egui, size, dc.format)
 }
 
 /// Rows for the next band, so that it takes about [`BAND_BUDGET`].
