@@ -95,6 +95,11 @@ fn main() -> anyhow::Result<()> {
         "viewer failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let key_frame = dir.path().join("key.png");
+    anyhow::ensure!(
+        key_frame.exists(),
+        "the session's key frame was not written"
+    );
     if let Some(keep) = &keep {
         std::fs::copy(&stats, keep)?;
     }

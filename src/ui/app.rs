@@ -182,6 +182,7 @@ impl App {
             loading: self.loader.busy() || self.opening,
             settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
+            key_frame_pending: self.keyframe_job.is_some(),
         };
         for cmd in self.script.this_frame(ready) {
             tracing::info!("script: {cmd:?}");

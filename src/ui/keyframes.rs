@@ -27,7 +27,7 @@ const SCALE: u32 = 2;
 const MIN_EDGE: u32 = 64;
 const MAX_EDGE: u32 = 4096;
 /// Rows of the first 3D band.
-const FIRST_BAND_ROWS: u32 = 8;
+const FIRST_BAND_ROWS: u32 = 4;
 /// Lesions within this distance of a slice plane are labelled on it (mm).
 const SLICE_LABEL_DISTANCE_MM: f32 = 4.0;
 

@@ -23,10 +23,10 @@ use crate::render::scene::FusedScene;
 pub const REFINE_AFTER: Duration = Duration::from_millis(120);
 /// GPU time one refinement band may take, leaving room for the rest of a 50 ms frame.
 pub const BAND_BUDGET: Duration = Duration::from_millis(28);
-/// GPU time the coarse image may take; its resolution follows (a third of the pane's to
+/// GPU time the coarse image may take; its resolution follows (a sixth of the pane's to
 /// start with, at most the full resolution, at least a seventh).
 pub const COARSE_BUDGET: Duration = Duration::from_millis(15);
-const COARSE_SCALE_START: f32 = 1.0 / 3.0;
+const COARSE_SCALE_START: f32 = 1.0 / 6.0;
 const COARSE_SCALE_MIN: f32 = 1.0 / 7.0;
 /// The coarse image's ray-step multiplier.
 pub const COARSE_STEP_FACTOR: f32 = 2.0;
@@ -36,7 +36,7 @@ pub const SLICE_COARSE_DIVISOR: u32 = 2;
 /// Smallest edge of a coarse image, pixels.
 const MIN_COARSE_EDGE: u32 = 8;
 /// Rows of the first band before any band was timed.
-const FIRST_BAND_ROWS: u32 = 16;
+const FIRST_BAND_ROWS: u32 = 8;
 
 /// Where the 3D pane's refinement stands.
 #[derive(Default)]
@@ -252,6 +252,7 @@ impl PaneRenderer {
                 r.key = Some(key.clone());
                 r.rows_done = 0;
                 r.spent = Duration::ZERO;
+                r.band_rows = key.size.1.max(MIN_COARSE_EDGE);
                 let refined = self.draw_band(dc, &key);
                 return FrameWork { refined };
             }
@@ -261,6 +262,9 @@ impl PaneRenderer {
             r.since = Some(Instant::now());
             r.rows_done = 0;
             r.spent = Duration::ZERO;
+            // Bands learn their height afresh: the last image's bottom rows say nothing
+            // about this image's top ones.
+            r.band_rows = FIRST_BAND_ROWS;
             return FrameWork { refined: false };
         }
         if !may_refine || r.since.is_some_and(|t| t.elapsed() < REFINE_AFTER) {
@@ -370,13 +374,18 @@ fn volume_texture<'a>(
     PaneTexture::ensure(textures, PaneId::ThreeD, dc.ctx, dc.egui, size, dc.format)
 }
 
+/// Largest growth and shrink factors of the band height from one band to the next.
+const BAND_GROWTH: f64 = 1.25;
+const BAND_SHRINK: f64 = 0.5;
+
 /// Rows for the next band, so that it takes about [`BAND_BUDGET`].
 pub fn next_band_rows(rows: u32, took: Duration, height: u32) -> u32 {
     let per_row = took.as_secs_f64() / f64::from(rows.max(1));
     let wanted = BAND_BUDGET.as_secs_f64() / per_row.max(1e-7);
-    // Change gradually: timings of single bands are noisy.
-    let next = wanted.clamp(f64::from(rows) * 0.5, f64::from(rows) * 2.0);
-    (next as u32).clamp(1, height.max(1))
+    // Grow slowly, shrink fast: rows differ a lot in cost (empty background above the
+    // body), so a band that was cheap says little about the next one.
+    let next = wanted.clamp(f64::from(rows) * BAND_SHRINK, f64::from(rows) * BAND_GROWTH);
+    (next.round() as u32).clamp(1, height.max(1))
 }
 
 /// Coarse resolution for the next interactive frame, so that it takes about
@@ -421,7 +430,7 @@ mod tests {
         let slow = next_band_rows(100, BAND_BUDGET * 4, 1000);
         assert_eq!(slow, 50, "at most halved at once");
         let fast = next_band_rows(100, BAND_BUDGET / 4, 1000);
-        assert_eq!(fast, 200, "at most doubled at once");
+        assert_eq!(fast, 125, "grows by at most a quarter at once");
         let right = next_band_rows(100, BAND_BUDGET, 1000);
         assert!((99..=101).contains(&right));
         assert_eq!(

@@ -22,6 +22,8 @@ pub struct Readiness {
     /// Every visible pane shows the current state at full quality.
     pub settled: bool,
     pub hotspots_pending: bool,
+    /// A key frame is still being drawn.
+    pub key_frame_pending: bool,
 }
 
 /// What a command asks of the application beyond the reading model.
@@ -99,6 +101,8 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
         Command::SelectLesion(_) | Command::ExportHotspots(_) => ready.hotspots_pending,
+        // Quitting drops a key frame still being ray-marched.
+        Command::Quit => ready.key_frame_pending,
         _ => false,
     }
 }
@@ -204,6 +208,17 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(r.this_frame(settled).len(), 1);
+    }
+
+    #[test]
+    fn quit_waits_for_a_key_frame_in_progress() {
+        let mut r = runner("quit");
+        let drawing = Readiness {
+            key_frame_pending: true,
+            ..Default::default()
+        };
+        assert!(r.this_frame(drawing).is_empty());
+        assert_eq!(r.this_frame(Readiness::default()), vec![Command::Quit]);
     }
 
     #[test]
