@@ -79,7 +79,7 @@ impl Graphics {
         let config = surface_config(&surface, &ctx, window.inner_size())?;
         surface.configure(&ctx.device, &config);
         let egui_renderer =
-            egui_wgpu::Renderer::new(&ctx.device, config.format, Default::default());
+            egui_wgpu::Renderer::new(&ctx.device, config.format, egui_options());
         let egui_state = egui_winit::State::new(
             egui_ctx.clone(),
             egui::ViewportId::ROOT,
@@ -247,6 +247,15 @@ impl Graphics {
             result?;
         }
         Ok(Presented::Yes)
+    }
+}
+
+/// egui's renderer without dithering: dithering adds noise to pane images it draws (grey
+/// levels of a medical image must stay as rendered), and costs time in a software renderer.
+fn egui_options() -> egui_wgpu::RendererOptions {
+    egui_wgpu::RendererOptions {
+        dithering: false,
+        ..Default::default()
     }
 }
 
