@@ -78,8 +78,7 @@ impl Graphics {
         let ctx = GpuContext::from_adapter(adapter)?;
         let config = surface_config(&surface, &ctx, window.inner_size())?;
         surface.configure(&ctx.device, &config);
-        let egui_renderer =
-            egui_wgpu::Renderer::new(&ctx.device, config.format, egui_options());
+        let egui_renderer = egui_wgpu::Renderer::new(&ctx.device, config.format, egui_options());
         let egui_state = egui_winit::State::new(
             egui_ctx.clone(),
             egui::ViewportId::ROOT,

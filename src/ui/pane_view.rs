@@ -17,6 +17,9 @@ const LABEL_GREY: u8 = 230;
 const LETTER_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 220, 120);
 /// 3D panning: patient mm per point for each mm of camera distance.
 const PAN_MM_PER_POINT_PER_MM: f32 = 0.001;
+/// Box behind pane annotations: colour and margin (points).
+const LABEL_BOX: egui::Color32 = egui::Color32::from_black_alpha(150);
+const LABEL_BOX_MARGIN: f32 = 2.0;
 /// Inset of pane annotations from the pane's edges, points.
 const INSET: f32 = 6.0;
 const LETTER_INSET: f32 = 4.0;
@@ -146,7 +149,8 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
     let painter = ui.painter_at(rect);
     let font = egui::FontId::proportional(LABEL_SIZE);
     let grey = egui::Color32::from_gray(LABEL_GREY);
-    painter.text(
+    boxed_text(
+        &painter,
         rect.min + egui::vec2(INSET, LETTER_INSET),
         egui::Align2::LEFT_TOP,
         title(model, pane),
@@ -178,14 +182,22 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
                 egui::Align2::CENTER_BOTTOM,
             ),
         ] {
-            painter.text(pos, align, text, font.clone(), LETTER_COLOUR);
+            boxed_text(
+                &painter,
+                pos,
+                align,
+                text.to_string(),
+                font.clone(),
+                LETTER_COLOUR,
+            );
         }
     }
     if let Some(text) = r
         .hover_pos()
         .and_then(|pos| readout(model, pane, rect, pos))
     {
-        painter.text(
+        boxed_text(
+            &painter,
             egui::pos2(rect.min.x + INSET, rect.max.y - INSET),
             egui::Align2::LEFT_BOTTOM,
             text,
@@ -193,6 +205,22 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
             grey,
         );
     }
+}
+
+/// Text on a translucent dark box, readable over any image (a white inverted-grey MIP
+/// background included).
+fn boxed_text(
+    painter: &egui::Painter,
+    pos: egui::Pos2,
+    align: egui::Align2,
+    text: String,
+    font: egui::FontId,
+    colour: egui::Color32,
+) {
+    let galley = painter.layout_no_wrap(text, font, colour);
+    let rect = align.anchor_size(pos, galley.size());
+    painter.rect_filled(rect.expand(LABEL_BOX_MARGIN), LABEL_BOX_MARGIN, LABEL_BOX);
+    painter.galley(rect.min, galley, colour);
 }
 
 fn title(model: &ReadingModel, pane: PaneId) -> String {
