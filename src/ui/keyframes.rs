@@ -148,8 +148,13 @@ fn slice_marks(
     let near = |p: Vec3| (p - view.cursor).dot(normal).abs() <= SLICE_LABEL_DISTANCE_MM;
     lesion_marks(lesions(model).into_iter().filter(|(p, _)| near(*p)), |p| {
         let px = plane.pixel_of(p);
-        Some((px.x, px.y))
+        within((px.x, px.y), w, h)
     })
+}
+
+/// A pixel position, if it lies inside a `w` x `h` image.
+fn within((x, y): (f32, f32), w: u32, h: u32) -> Option<(f32, f32)> {
+    (x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32).then_some((x, y))
 }
 
 impl KeyFrameJob {
@@ -206,7 +211,9 @@ impl KeyFrameJob {
         let options = KeyFrameOptions {
             colorbar: true,
             show_phi: false,
-            lesions: lesion_marks(lesions(model), |p| project(view_proj, p, w, h)),
+            lesions: lesion_marks(lesions(model), |p| {
+                project(view_proj, p, w, h).and_then(|xy| within(xy, w, h))
+            }),
         };
         compose(
             &mut img,

@@ -1,10 +1,11 @@
 //! The pane renderer: draws each pane when its render key changes, and owns the quality
-//! policy of the 3D pane: a coarse image (a third of the resolution, double ray steps) as
+//! policy. Slices are cheap and drawn at full resolution whenever they change. The 3D pane
+//! gets a coarse image (double ray steps, a resolution adapted to [`COARSE_BUDGET`]) as
 //! soon as anything changes, then the full-quality image built band by band over several
-//! frames, each band sized to a time budget, so no frame waits for a whole ray march. A
-//! device fast enough to draw the whole image within the budget (a real GPU) skips the
+//! frames, each band sized to [`BAND_BUDGET`], so no frame waits for a whole ray march; the
+//! bands together equal a one-shot full-quality render (tested in tests/gpu_render.rs). A
+//! device fast enough to draw the whole image within a band's budget (a real GPU) skips the
 //! coarse step.
-//! The bands together equal a one-shot full-quality render (tested in tests/gpu_render.rs).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -30,9 +31,6 @@ const COARSE_SCALE_START: f32 = 1.0 / 6.0;
 const COARSE_SCALE_MIN: f32 = 1.0 / 7.0;
 /// The coarse image's ray-step multiplier.
 pub const COARSE_STEP_FACTOR: f32 = 2.0;
-/// Slice panes are drawn at this fraction of their resolution while they change, and at
-/// full resolution once still (one pane per frame).
-pub const SLICE_COARSE_DIVISOR: u32 = 2;
 /// Smallest edge of a coarse image, pixels.
 const MIN_COARSE_EDGE: u32 = 8;
 /// Rows of the first band before any band was timed.
@@ -57,27 +55,6 @@ struct Refinement {
     last_full_cost: Option<Duration>,
 }
 
-/// What a slice pane holds.
-struct SliceState {
-    /// The key the full-resolution target holds.
-    full: Option<SliceKey>,
-    /// The key the coarse target holds, and since when.
-    coarse: Option<SliceKey>,
-    since: Instant,
-    coarse_target: Option<OffscreenTarget>,
-}
-
-impl Default for SliceState {
-    fn default() -> Self {
-        Self {
-            full: None,
-            coarse: None,
-            since: Instant::now(),
-            coarse_target: None,
-        }
-    }
-}
-
 /// What a frame's rendering did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FrameWork {
@@ -88,7 +65,7 @@ pub struct FrameWork {
 /// Pane targets and what they hold.
 pub struct PaneRenderer {
     textures: HashMap<PaneId, PaneTexture>,
-    slices: HashMap<PaneId, SliceState>,
+    slices: HashMap<PaneId, SliceKey>,
     coarse: Option<OffscreenTarget>,
     refinement: Refinement,
     /// Finished images are copied into the window rather than drawn by egui.
@@ -156,49 +133,44 @@ impl PaneRenderer {
             PaneId::ThreeD => {
                 self.refinement.complete.as_ref() == Some(&VolumeKey::new(model, size, stamp))
             }
-            p => {
-                self.slices.get(&p).and_then(|s| s.full.as_ref())
-                    == SliceKey::new(model, p, size, stamp).as_ref()
-            }
+            p => self.slices.get(&p) == SliceKey::new(model, p, size, stamp).as_ref(),
         })
     }
 
-    /// Draws what changed in the visible panes (`sizes` in physical pixels). At most one
-    /// full-quality image (a slice or a 3D band) is drawn per frame.
+    /// Draws what changed in the visible panes (`sizes` in physical pixels). Slices are
+    /// drawn at full resolution whenever they change (cheap, and copied into the window
+    /// rather than scaled by egui); the 3D pane's refinement waits for a frame in which no
+    /// slice was drawn.
     pub fn render(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         sizes: &HashMap<PaneId, (u32, u32)>,
     ) -> FrameWork {
-        let mut refined_slice = false;
+        let mut drew_slice = false;
         for (&pane, &size) in sizes {
             if pane != PaneId::ThreeD {
-                refined_slice |= self.render_slice(dc, model, pane, size, !refined_slice);
+                drew_slice |= self.render_slice(dc, model, pane, size);
             }
         }
         match sizes.get(&PaneId::ThreeD) {
-            Some(&size) => self.render_volume(dc, model, size, !refined_slice),
+            Some(&size) => self.render_volume(dc, model, size, !drew_slice),
             None => FrameWork::default(),
         }
     }
 
-    /// Draws a slice pane: coarse at once when it changed, full resolution once it has
-    /// been still for [`REFINE_AFTER`] and `may_refine`. Returns whether it drew the full
-    /// image.
+    /// Draws a slice pane when its key changed; returns whether it drew.
     fn render_slice(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         pane: PaneId,
         size: (u32, u32),
-        may_refine: bool,
     ) -> bool {
         let Some(key) = SliceKey::new(model, pane, size, dc.stamp) else {
             return false;
         };
-        let state = self.slices.entry(pane).or_default();
-        if state.full.as_ref() == Some(&key) {
+        if self.slices.get(&pane) == Some(&key) {
             return false;
         }
         let Some(tex) =
@@ -208,28 +180,17 @@ impl PaneRenderer {
         };
         let mut settings = model.view.settings.clone();
         settings.selected_lesion = key.selected;
-        let coarse = state.coarse.as_ref() != Some(&key);
-        if !coarse && (!may_refine || state.since.elapsed() < REFINE_AFTER) {
-            return false;
-        }
-        let slot = slice_slot(pane);
-        if coarse {
-            let size = (
-                (size.0 / SLICE_COARSE_DIVISOR).max(MIN_COARSE_EDGE),
-                (size.1 / SLICE_COARSE_DIVISOR).max(MIN_COARSE_EDGE),
-            );
-            let Some(target) = sized_target(&mut state.coarse_target, dc, size) else {
-                return false;
-            };
-            draw_slice(dc, &settings, &key.view, target, slot);
-            tex.show(dc.ctx, dc.egui, &target.view);
-            state.coarse = Some(key);
-            state.since = Instant::now();
-            return false;
-        }
-        draw_slice(dc, &settings, &key.view, &tex.full, slot);
+        let target = RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height);
+        dc.renderer.render_mpr(
+            dc.ctx,
+            dc.scene,
+            &settings,
+            &key.view,
+            target,
+            slice_slot(pane),
+        );
         tex.show_full(dc.ctx, dc.egui);
-        state.full = Some(key);
+        self.slices.insert(pane, key);
         true
     }
 
@@ -337,19 +298,6 @@ impl PaneRenderer {
         tex.show_full(dc.ctx, dc.egui);
         true
     }
-}
-
-/// Draws a slice into a target with the pane's own uniforms (`slot`).
-fn draw_slice(
-    dc: &mut DrawContext,
-    settings: &crate::render::settings::RenderSettings,
-    view: &crate::render::mpr::MprView,
-    target: &OffscreenTarget,
-    slot: usize,
-) {
-    let rt = RenderTarget::new(&target.view, target.width, target.height);
-    dc.renderer
-        .render_mpr(dc.ctx, dc.scene, settings, view, rt, slot);
 }
 
 /// The target in `slot`, created or resized to `size`.
