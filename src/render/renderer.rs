@@ -45,6 +45,12 @@ impl<'a> From<&'a OffscreenTarget> for RenderTarget<'a> {
     }
 }
 
+/// Rows of a 3D draw, and whether the rest of the target is cleared or kept.
+struct Band {
+    rows: Range<u32>,
+    clear: bool,
+}
+
 /// Long-lived pipelines for one colour target format, and the draw data of each view.
 pub struct Renderer {
     pub raymarch: RaymarchPipeline,
@@ -129,14 +135,11 @@ impl Renderer {
         camera: &OrbitCamera,
         target: RenderTarget<'_>,
     ) {
-        let view = &mut self.view_3d;
-        self.raymarch
-            .prepare(ctx, view, scene, settings, camera, target.size());
-        let (pipeline, view) = (&self.raymarch, &*view);
-        let clear = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
-        Self::pass(ctx, target.view, "3d view", clear, |pass| {
-            pipeline.draw(pass, view)
-        });
+        let band = Band {
+            rows: 0..target.height,
+            clear: true,
+        };
+        self.draw_3d(ctx, scene, settings, camera, target, band);
     }
 
     /// Renders only the pixel rows `rows` (top row 0) of the 3D view into a target, keeping
@@ -157,11 +160,31 @@ impl Renderer {
         if rows.is_empty() || target.width == 0 {
             return;
         }
+        let band = Band { rows, clear: false };
+        self.draw_3d(ctx, scene, settings, camera, target, band);
+    }
+
+    /// Prepares the 3D draw data and draws the band's rows of the target.
+    fn draw_3d(
+        &mut self,
+        ctx: &GpuContext,
+        scene: &mut FusedScene,
+        settings: &RenderSettings,
+        camera: &OrbitCamera,
+        target: RenderTarget<'_>,
+        band: Band,
+    ) {
+        let Band { rows, clear } = band;
+        let load = if clear {
+            wgpu::LoadOp::Clear(wgpu::Color::BLACK)
+        } else {
+            wgpu::LoadOp::Load
+        };
         let view = &mut self.view_3d;
         self.raymarch
             .prepare(ctx, view, scene, settings, camera, target.size());
         let (pipeline, view) = (&self.raymarch, &*view);
-        Self::pass(ctx, target.view, "3d rows", wgpu::LoadOp::Load, |pass| {
+        Self::pass(ctx, target.view, "3d view", load, |pass| {
             pass.set_scissor_rect(0, rows.start, target.width, rows.end - rows.start);
             pipeline.draw(pass, view);
         });
