@@ -30,6 +30,9 @@ use crate::render::scene::FusedScene;
 /// Demo mode turns the 3D view this fast, whatever the frame rate.
 pub const DEMO_DEG_PER_S: f32 = 30.0;
 
+/// On a device that needs coarse images, demo mode turns by at most this many degrees per
+/// full-quality image.
+const DEMO_STEP_DEG: f32 = 10.0;
 /// While loading, the window wakes this often to show progress.
 pub(super) const LOADING_POLL: Duration = Duration::from_millis(30);
 
@@ -275,12 +278,24 @@ impl App {
     /// Turns the demo view by the time passed, not by the frame count.
     pub(super) fn tick_demo(&mut self) {
         let now = Instant::now();
-        let dt = (now - self.last_tick).as_secs_f32();
-        self.last_tick = now;
-        let v = &mut self.model.view;
-        if v.demo && !v.demo_paused {
-            v.camera.azimuth_deg = (v.camera.azimuth_deg + DEMO_DEG_PER_S * dt).rem_euclid(360.0);
+        if !self.demo_turning() {
+            self.last_tick = now;
+            return;
         }
+        let dt = (now - self.last_tick).as_secs_f32();
+        let mut turn = DEMO_DEG_PER_S * dt;
+        if self.panes.needs_coarse() {
+            // A device that needs a coarse image while the view moves (a software renderer)
+            // turns in steps, each shown at full quality: a patient sees a crisp body, not
+            // a blur. The speed is then at most DEMO_DEG_PER_S.
+            if !self.panes_settled() {
+                return;
+            }
+            turn = turn.min(DEMO_STEP_DEG);
+        }
+        self.last_tick = now;
+        let c = &mut self.model.view.camera;
+        c.azimuth_deg = (c.azimuth_deg + turn).rem_euclid(360.0);
     }
 
     /// Hands segmentation to the worker and keeps the scene's labels and PET factor in step
@@ -408,9 +423,11 @@ impl App {
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
         let copies: Vec<PaneCopy> = self
-            .panes
-            .copies()
-            .filter_map(|(pane, texture)| {
+            .laid
+            .copied
+            .iter()
+            .filter_map(|&pane| {
+                let texture = self.panes.full_texture(pane)?;
                 let r = self.laid.rects.get(&pane)?;
                 let origin = (
                     (r.min.x * ppp).round() as u32,
@@ -429,6 +446,8 @@ impl App {
             Err(e) => self.model.message(format!("screenshot failed: {e:#}")),
         }
         let opening = self.loader.busy() || self.opening;
+        // Demo mode turns the view every frame, so it never settles: the open is over once
+        // the study is on screen.
         if self.opening && !self.model.hotspots_pending() && self.panes_settled() {
             self.opening = false;
         }
@@ -447,6 +466,11 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// Whether demo mode is turning the 3D view.
+    fn demo_turning(&self) -> bool {
+        self.model.view.demo && !self.model.view.demo_paused
     }
 
     /// Whether every visible pane shows the current state at full quality.

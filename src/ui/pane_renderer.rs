@@ -105,12 +105,23 @@ impl PaneRenderer {
         (!self.copy_finished || !t.showing_full()).then_some(t.id)
     }
 
-    /// The finished pane images to copy into the window.
-    pub fn copies(&self) -> impl Iterator<Item = (PaneId, &wgpu::Texture)> {
+    /// A pane's full-quality target, to copy into the window where the layout showed no
+    /// egui texture for it (see [`Self::texture`]). Between the layout and the copy a 3D
+    /// pane may have switched to its coarse image; its full target then still holds the
+    /// last complete image, which is shown one frame longer instead of nothing.
+    pub fn full_texture(&self, pane: PaneId) -> Option<&wgpu::Texture> {
         self.textures
-            .iter()
-            .filter(|(_, t)| self.copy_finished && t.showing_full())
-            .map(|(p, t)| (*p, &t.full.texture))
+            .get(&pane)
+            .filter(|_| self.copy_finished)
+            .map(|t| &t.full.texture)
+    }
+
+    /// Whether the device needs a coarse 3D image while the view moves (its last
+    /// full-quality image took longer than a band's budget, or none was drawn yet).
+    pub fn needs_coarse(&self) -> bool {
+        self.refinement
+            .last_full_cost
+            .is_none_or(|c| c > BAND_BUDGET)
     }
 
     /// Forgets everything drawn (a new scene, a lost surface).

@@ -16,6 +16,8 @@ pub struct Laid {
     pub rects: HashMap<PaneId, egui::Rect>,
     /// Pane sizes in physical pixels.
     pub pixels: HashMap<PaneId, (u32, u32)>,
+    /// Panes drawn without an egui texture: their finished image is copied into the window.
+    pub copied: Vec<PaneId>,
 }
 
 /// Draws the UI, applying edits to the model and collecting actions.
@@ -76,7 +78,11 @@ fn panes_in(
     let ppp = ui.ctx().pixels_per_point();
     let mut laid = Laid::default();
     for (pane, rect) in rects {
-        pane_view::pane(ui, model, pane, rect, panes.texture(pane));
+        let texture = panes.texture(pane);
+        if texture.is_none() {
+            laid.copied.push(pane);
+        }
+        pane_view::pane(ui, model, pane, rect, texture);
         laid.pixels.insert(pane, pane_view::pixels(rect, ppp));
         laid.rects.insert(pane, rect);
     }
