@@ -141,8 +141,9 @@ fn check_frames(frames: &[RgbaImage], path: &Path) -> Result<(), ExportError> {
     }
 }
 
-/// Writes `bytes` to a temporary file next to `path`, syncs it and renames it onto `path`.
-fn write_atomic(bytes: &[u8], path: &Path) -> Result<(), ExportError> {
+/// Writes `bytes` to a temporary file next to `path`, syncs it and renames it onto `path`
+/// (every export goes through here: PNG, GIF, the viewer's CSV/JSON and frame statistics).
+pub fn write_atomic(bytes: &[u8], path: &Path) -> Result<(), ExportError> {
     let name = path.file_name().ok_or_else(|| ExportError::NoFileName {
         path: path.to_owned(),
     })?;

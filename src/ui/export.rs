@@ -1,7 +1,6 @@
 //! Exports from the viewer that are not images: the lesion table as CSV or JSON, written
-//! atomically (a temporary file in the same folder, then renamed).
+//! atomically by the project's one atomic-write helper.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::reading::ReadingModel;
@@ -18,12 +17,6 @@ pub fn hotspots(model: &ReadingModel, path: &Path) -> anyhow::Result<()> {
     } else {
         crate::analysis::report::to_csv(r)
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.persist(path)?;
+    crate::render::export::write_atomic(text.as_bytes(), path)?;
     Ok(())
 }

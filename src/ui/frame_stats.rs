@@ -100,13 +100,7 @@ impl FrameStats {
     /// Writes the report as JSON (atomically).
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let json = serde_json::to_string_pretty(&self.report())?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, json.as_bytes())?;
-        tmp.persist(path)?;
+        crate::render::export::write_atomic(json.as_bytes(), path)?;
         Ok(())
     }
 }
