@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example render_bench -- [--sizes 512,1024] [--frames 36]
 //!     [--modes fused,pet-mip,ct-mip,ct-dvr] [--step-mm 0.49] [--pet-step-mm 2.0]
-//!     [--ess on,off] [STUDY_PATH ...]
+//!     [--ess on,off] [--shading on|off] [--spread on|off] [STUDY_PATH ...]
 //! ```
 //! Without a path it renders the built-in torso phantom. Give the folder written by
 //! `../shared/bench/vtk_peer.py --write-dicom DIR --modes none` to render the very volumes
@@ -30,6 +30,8 @@ struct Options {
     step_mm: f32,
     pet_step_mm: f32,
     ess: Vec<bool>,
+    shading: bool,
+    spread: bool,
     paths: Vec<PathBuf>,
 }
 
@@ -41,6 +43,8 @@ fn parse() -> anyhow::Result<Options> {
         step_mm: 0.49,
         pet_step_mm: 2.0,
         ess: vec![true, false],
+        shading: true,
+        spread: false,
         paths: vec![],
     };
     let mut args = std::env::args().skip(1);
@@ -59,6 +63,8 @@ fn parse() -> anyhow::Result<Options> {
             "--frames" => o.frames = value()?.parse()?,
             "--step-mm" => o.step_mm = value()?.parse()?,
             "--pet-step-mm" => o.pet_step_mm = value()?.parse()?,
+            "--shading" => o.shading = value()? == "on",
+            "--spread" => o.spread = value()? == "on",
             "--ess" => o.ess = value()?.split(',').map(|s| s == "on").collect(),
             "--modes" => {
                 let v = value()?;
@@ -117,6 +123,7 @@ fn main() -> anyhow::Result<()> {
                     o.step_mm
                 };
                 settings.empty_space_skipping = ess;
+                settings.shading &= o.shading;
                 if mode == RenderMode::CtDvr {
                     settings.ct_preset = CtPreset::Bone;
                 }
@@ -126,7 +133,18 @@ fn main() -> anyhow::Result<()> {
                 for frame in 0..o.frames + 3 {
                     cam.azimuth_deg = 10.0 * frame as f32;
                     let start = Instant::now();
-                    renderer.render_3d(&ctx, &mut scene, &settings, &cam, (&target).into());
+                    if o.spread {
+                        renderer.render_3d_spread(
+                            &ctx,
+                            &mut scene,
+                            &settings,
+                            &cam,
+                            &target,
+                            (size, size),
+                        );
+                    } else {
+                        renderer.render_3d(&ctx, &mut scene, &settings, &cam, (&target).into());
+                    }
                     ctx.device.poll(wgpu::PollType::wait_indefinitely())?;
                     if frame >= 3 {
                         times.push(start.elapsed().as_secs_f64() * 1000.0);

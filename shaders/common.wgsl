@@ -9,13 +9,7 @@
 const LESION_GREEN: vec3<f32> = vec3<f32>(0.2, 1.0, 0.3);
 const LESION_CYAN: vec3<f32> = vec3<f32>(0.1, 0.9, 1.0);
 
-@vertex
-fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
-    // One triangle covering the screen.
-    let x = f32(i32(i & 1u) * 4 - 1);
-    let y = f32(i32(i >> 1u) * 4 - 1);
-    return vec4<f32>(x, y, 0.0, 1.0);
-}
+#include "fullscreen.wgsl"
 
 // Whether normalized texture coordinates lie in the volume.
 fn inside_unit(p: vec3<f32>) -> bool {

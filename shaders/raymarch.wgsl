@@ -21,9 +21,9 @@ struct Uniforms {
     window: vec4<f32>,       // CT lo, CT hi (MIP grey), PET lo, PET hi (display units)
     params: vec4<f32>,       // step mm, fusion opacity, PET opacity per mm, jitter (0 or 1)
     background: vec4<f32>,
-    viewport: vec4<f32>,     // width, height
+    viewport: vec4<f32>,     // image width, height; piece edge and cell stride when spread
     flags: vec4<u32>,        // mode, feature bits, jitter seed, max steps
-    selection: vec4<u32>,    // selected lesion id (0: none), unused, unused, unused
+    selection: vec4<u32>,    // selected lesion id (0: none); permuted layout: blocks, inverse, blocks_x (0: none)
 };
 
 const MODE_FUSED: u32 = 0u;
@@ -57,6 +57,7 @@ const FAR: f32 = 1.0e30;
 @group(0) @binding(10) var labels: texture_3d<u32>;
 
 #include "common.wgsl"
+#include "permute.wgsl"
 
 fn pcg(v: u32) -> u32 {
     let state = v * 747796405u + 2891336453u;
@@ -70,6 +71,40 @@ fn jitter_at(px: vec2<u32>) -> f32 {
     }
     let h = pcg(px.x + pcg(px.y + pcg(u.flags.z)));
     return f32(h >> 8u) / 16777216.0;
+}
+
+// The image pixel (centre) a fragment draws; negative where it draws none.
+//
+// A spread image (Renderer::render_3d_spread) lies in the target as pieces of
+// viewport.z x viewport.z pixels, one at the corner of each viewport.w x viewport.w cell, so
+// that a software rasterizer shares the pieces out among its threads by tile.
+//
+// A permuted image (Renderer::render_3d_part, selection.w != 0) holds the image's 4x4
+// blocks in the order of permute.wgsl: position i holds block (i * selection.z) mod
+// selection.y, of an image selection.w blocks wide.
+fn image_pixel(frag: vec2<f32>) -> vec2<f32> {
+    var p = frag;
+    if (u.selection.w != 0u) {
+        let q = vec2<u32>(frag);
+        let i = (q.y / PART_BLOCK) * u.selection.w + q.x / PART_BLOCK;
+        if (i >= u.selection.y) {
+            return vec2<f32>(-1.0);
+        }
+        let b = mulmod(i, u.selection.z, u.selection.y);
+        p = vec2<f32>(permuted_block_origin(b, u.selection.w) + q % PART_BLOCK) + vec2<f32>(0.5);
+    } else if (u.viewport.z > 0.0) {
+        let piece = u.viewport.z;
+        let cell = floor(frag / u.viewport.w);
+        let local = frag - cell * u.viewport.w;
+        if (any(local > vec2<f32>(piece))) {
+            return vec2<f32>(-1.0);
+        }
+        p = cell * piece + local;
+    }
+    if (any(p > u.viewport.xy)) {
+        return vec2<f32>(-1.0);
+    }
+    return p;
 }
 
 fn safe_inverse(d: vec3<f32>) -> vec3<f32> {
@@ -214,12 +249,15 @@ struct Ray {
     jitter: f32,
 };
 
-fn setup_ray(frag: vec4<f32>) -> Ray {
+// `px`: the image pixel's centre (see image_pixel). A pixel that is not `drawn` gets an
+// empty ray: a software rasterizer keeps running a discarded fragment's code (masked), so
+// it must have no samples to take.
+fn setup_ray(px: vec2<f32>, drawn: bool) -> Ray {
     let mode = u.flags.x;
     let bits = u.flags.y;
     let has_ct = (bits & HAS_CT) != 0u;
     let has_pet = (bits & HAS_PET) != 0u;
-    let ndc = vec2<f32>(frag.x / u.viewport.x * 2.0 - 1.0, 1.0 - frag.y / u.viewport.y * 2.0);
+    let ndc = vec2<f32>(px.x / u.viewport.x * 2.0 - 1.0, 1.0 - px.y / u.viewport.y * 2.0);
     let near = u.inv_view_proj * vec4<f32>(ndc, 0.0, 1.0);
     let far = u.inv_view_proj * vec4<f32>(ndc, 1.0, 1.0);
     let o = near.xyz / near.w;
@@ -262,9 +300,12 @@ fn setup_ray(frag: vec4<f32>) -> Ray {
         }
     }
     t_enter = max(t_enter, 0.0);
+    if (!drawn) {
+        t_exit = -FAR;
+    }
 
     let step = u.params.x;
-    let jitter = jitter_at(vec2<u32>(frag.xy));
+    let jitter = jitter_at(vec2<u32>(px));
     return Ray(o, d, t_enter, t_exit, ct_range, pet_range, use_ct, use_pet, jitter);
 }
 
@@ -273,7 +314,12 @@ fn setup_ray(frag: vec4<f32>) -> Ray {
 @fragment
 fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let mode = u.flags.x;
-    let r = setup_ray(frag);
+    let px = image_pixel(frag.xy);
+    let drawn = px.x >= 0.0;
+    if (!drawn) {
+        discard;
+    }
+    let r = setup_ray(px, drawn);
     let o = r.o;
     let d = r.d;
     let t_enter = r.t_enter;
@@ -305,7 +351,12 @@ fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
 fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let mode = u.flags.x;
     let bits = u.flags.y;
-    let r = setup_ray(frag);
+    let px = image_pixel(frag.xy);
+    let drawn = px.x >= 0.0;
+    if (!drawn) {
+        discard;
+    }
+    let r = setup_ray(px, drawn);
     let o = r.o;
     let d = r.d;
     let t_enter = r.t_enter;

@@ -407,13 +407,13 @@ fn lesion_labels_outline_slices_and_glow_in_3d() {
 }
 
 #[test]
-fn rendering_rows_in_bands_gives_the_one_shot_image() {
+fn rendering_in_parts_gives_the_one_shot_image() {
     let Some(ctx) = gpu::gpu() else { return };
     let ct = ct_volume();
     let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
     let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
     let cam = camera(&scene);
-    // Jitter on: each pixel's ray start depends on its position, which bands must keep.
+    // Jitter on: each pixel's ray start depends on its position, which parts must keep.
     let s = settings(RenderMode::FusedDvr);
     let (w, h) = (64, 48);
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
@@ -421,43 +421,65 @@ fn rendering_rows_in_bands_gives_the_one_shot_image() {
         .render_3d_image(&ctx, &mut scene, &s, &cam, w, h)
         .unwrap();
     let target = OffscreenTarget::new(&ctx.device, w, h).unwrap();
-    let bands = [0..5, 5..17, 17..18, 18..33, 33..48];
-    renderer.render_3d_rows(
-        &ctx,
-        &mut scene,
-        &s,
-        &cam,
-        (&target).into(),
-        bands[0].clone(),
-    );
-    // New textures start zeroed (alpha 0); the band writes opaque pixels and nothing else.
-    let first = target.read(&ctx).unwrap();
-    for (_, y, p) in first.enumerate_pixels() {
-        let inside = bands[0].contains(&y);
-        assert_eq!(
-            p[3],
-            if inside { 255 } else { 0 },
-            "row {y} after band 0..5"
-        );
+    let n = Renderer::part_rows(w, h);
+    assert_eq!(n, 12, "rows of 4x4 blocks");
+    let parts = [0..1, 1..2, 2..5, 5..5, 5..n];
+    // The image appears in the target only with the last part, put in order.
+    for (k, rows) in parts.iter().enumerate() {
+        let done =
+            renderer.render_3d_part(&ctx, &mut scene, &s, &cam, (&target).into(), rows.clone());
+        assert_eq!(done, k == parts.len() - 1, "part {rows:?}");
+        if !done {
+            let untouched = target.read(&ctx).unwrap();
+            assert!(untouched.pixels().all(|p| p[3] == 0), "part {rows:?}");
+        }
     }
-    for rows in bands.iter().skip(1) {
-        renderer.render_3d_rows(&ctx, &mut scene, &s, &cam, (&target).into(), rows.clone());
-    }
-    let banded = target.read(&ctx).unwrap();
+    let parted = target.read(&ctx).unwrap();
     // Exact equality is expected; the tolerance is the CPU-reference tests'.
-    let (mean, p99) = gpu::difference(&banded, &one_shot);
+    let (mean, p99) = gpu::difference(&parted, &one_shot);
     eprintln!(
-        "bands vs one shot: mean {:.3}/255, p99 {:.3}/255",
+        "parts vs one shot: mean {:.3}/255, p99 {:.3}/255",
         mean * 255.0,
         p99 * 255.0
     );
-    gpu::assert_images_close(
-        "rows-in-bands",
-        &banded,
-        &one_shot,
-        1.0 / 255.0,
-        4.0 / 255.0,
-    );
+    gpu::assert_images_close("parts", &parted, &one_shot, 1.0 / 255.0, 4.0 / 255.0);
+}
+
+#[test]
+fn a_spread_out_render_gives_the_one_shot_image() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let cam = camera(&scene);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    // Sizes that are and are not multiples of the pieces; jitter on (rays keep their pixel).
+    for (mode, (w, h)) in [
+        (RenderMode::FusedDvr, (61, 37)),
+        (RenderMode::PetMip, (32, 48)),
+        (RenderMode::FusedDvr, (9, 70)),
+    ] {
+        let s = settings(mode);
+        let one_shot = renderer
+            .render_3d_image(&ctx, &mut scene, &s, &cam, w, h)
+            .unwrap();
+        // The image lands in the corner of a larger target (as the viewer's coarse one).
+        let target = OffscreenTarget::new(&ctx.device, w + 13, h + 5).unwrap();
+        renderer.render_3d_spread(&ctx, &mut scene, &s, &cam, &target, (w, h));
+        let spread = image::imageops::crop_imm(&target.read(&ctx).unwrap(), 0, 0, w, h).to_image();
+        // Exact equality is expected; the tolerance is the CPU-reference tests'.
+        gpu::assert_images_close(
+            &format!("spread-{}-{w}x{h}", mode.name()),
+            &spread,
+            &one_shot,
+            1.0 / 255.0,
+            4.0 / 255.0,
+        );
+        assert!(
+            spread.pixels().all(|p| p[3] == 255),
+            "every pixel written ({w}x{h})"
+        );
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod export;
 pub mod gpu_volume;
 pub mod mpr;
 pub mod offscreen;
+pub mod parts;
 pub mod pipeline_util;
 pub mod prepared;
 pub mod raymarch;

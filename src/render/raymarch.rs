@@ -24,6 +24,55 @@ const CROP: u32 = 16;
 const CLIP: u32 = 32;
 const LABELS: u32 = 64;
 
+/// An image drawn spread out in its target: pieces of `piece` x `piece` pixels, each at the
+/// top-left corner of a `cell` x `cell` cell (row-major, like the image). A software
+/// rasterizer (Mesa llvmpipe) gives each thread whole 64-pixel tiles; a small image lies in
+/// one or two tiles, so one core would march nearly all its rays. Spread out, the pieces
+/// are shared among the threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spread {
+    /// Edge of a piece of the image, pixels.
+    pub piece: u32,
+    /// Edge of the cell each piece sits in, pixels (the rasterizer's tile).
+    pub cell: u32,
+}
+
+impl Spread {
+    /// Cells across and down for an image of `size` pixels.
+    pub fn cells(&self, size: [u32; 2]) -> [u32; 2] {
+        let n = |v: u32| v.div_ceil(self.piece.max(1));
+        [n(size[0]), n(size[1])]
+    }
+
+    /// The target size that holds an image of `size` pixels spread out.
+    pub fn target_size(&self, size: [u32; 2]) -> [u32; 2] {
+        let [cx, cy] = self.cells(size);
+        [cx * self.cell, cy * self.cell]
+    }
+}
+
+/// The image a 3D draw makes and how its pixels lie in the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawLayout {
+    /// The image's size (width, height) in pixels.
+    pub size: [u32; 2],
+    /// Drawn spread out (see [`Spread`]); `None`: one to one.
+    pub spread: Option<Spread>,
+    /// Drawn as a permuted image (see [`super::parts`]); `None`: one to one.
+    pub permuted: Option<super::parts::PartLayout>,
+}
+
+impl DrawLayout {
+    /// An image of `size` pixels drawn one to one into its target.
+    pub fn whole(size: [u32; 2]) -> Self {
+        Self {
+            size,
+            spread: None,
+            permuted: None,
+        }
+    }
+}
+
 /// Uniforms of the ray marcher. Keep in sync with `Uniforms` in shaders/raymarch.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
@@ -44,7 +93,8 @@ pub struct RaymarchUniforms {
     pub background: [f32; 4],
     pub viewport: [f32; 4],
     pub flags: [u32; 4],
-    /// x: the selected lesion id (0 none); the rest unused.
+    /// x: the selected lesion id (0 none); y, z, w: the permuted layout's blocks, inverse
+    /// and blocks across (w 0: not permuted; see [`super::parts`]).
     pub selection: [u32; 4],
 }
 
@@ -255,7 +305,7 @@ impl RaymarchPipeline {
     }
 
     /// Updates a view's uniforms and bindings, the lookup tables and the empty-space
-    /// occupancy for its next draw into a target of `size` (width, height) pixels.
+    /// occupancy for its next draw of the image `layout` describes.
     pub fn prepare(
         &mut self,
         ctx: &GpuContext,
@@ -263,10 +313,10 @@ impl RaymarchPipeline {
         scene: &mut FusedScene,
         settings: &RenderSettings,
         camera: &OrbitCamera,
-        size: [u32; 2],
+        layout: &DrawLayout,
     ) {
         let (device, queue) = (&ctx.device, &ctx.queue);
-        let [width, height] = size;
+        let [width, height] = layout.size;
         if settings.ct_preset != self.current_preset {
             queue.write_buffer(
                 &self.transfer,
@@ -285,7 +335,16 @@ impl RaymarchPipeline {
         }
         update_occupancy(queue, scene, settings);
         view.mip = matches!(settings.mode, RenderMode::PetMip | RenderMode::CtMip);
-        let u = RaymarchUniforms::new(scene, settings, camera, width, height);
+        let mut u = RaymarchUniforms::new(scene, settings, camera, width, height);
+        if let Some(sp) = layout.spread {
+            u.viewport[2] = sp.piece as f32;
+            u.viewport[3] = sp.cell as f32;
+        }
+        if let Some(p) = &layout.permuted {
+            u.selection[1] = p.blocks();
+            u.selection[2] = p.inverse;
+            u.selection[3] = p.blocks_x;
+        }
         queue.write_buffer(&view.uniforms, 0, bytemuck::bytes_of(&u));
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();

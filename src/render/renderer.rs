@@ -7,7 +7,8 @@ use super::camera::OrbitCamera;
 use super::context::{GpuContext, RenderError};
 use super::mpr::{MprDrawData, MprPipeline, MprView};
 use super::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
-use super::raymarch::{RaymarchDrawData, RaymarchPipeline};
+use super::parts::{PartLayout, ReorderPipeline};
+use super::raymarch::{DrawLayout, RaymarchDrawData, RaymarchPipeline, Spread};
 use super::scene::FusedScene;
 use super::settings::RenderSettings;
 
@@ -45,12 +46,6 @@ impl<'a> From<&'a OffscreenTarget> for RenderTarget<'a> {
     }
 }
 
-/// Rows of a 3D draw, and whether the rest of the target is cleared or kept.
-struct Band {
-    rows: Range<u32>,
-    clear: bool,
-}
-
 /// Long-lived pipelines for one colour target format, and the draw data of each view.
 pub struct Renderer {
     pub raymarch: RaymarchPipeline,
@@ -62,6 +57,12 @@ pub struct Renderer {
     mpr_panes: Vec<MprDrawData>,
     /// Draw data for offscreen MPR images, apart from the panes'.
     mpr_image: MprDrawData,
+    /// The target spread-out images are drawn into (see [`Self::render_3d_spread`]).
+    spread_target: Option<OffscreenTarget>,
+    /// The permuted image parts are drawn into (see [`Self::render_3d_part`]).
+    parts_target: Option<OffscreenTarget>,
+    /// Puts a permuted image in order.
+    reorder: ReorderPipeline,
     format: wgpu::TextureFormat,
 }
 
@@ -74,6 +75,9 @@ impl Renderer {
             view_3d: RaymarchDrawData::new(device),
             mpr_panes: Vec::new(),
             mpr_image: MprDrawData::new(device),
+            spread_target: None,
+            parts_target: None,
+            reorder: ReorderPipeline::new(device, format),
             format,
         }
     }
@@ -135,36 +139,74 @@ impl Renderer {
         camera: &OrbitCamera,
         target: RenderTarget<'_>,
     ) {
-        let band = Band {
-            rows: 0..target.height,
-            clear: true,
-        };
-        self.draw_3d(ctx, scene, settings, camera, target, band);
+        let load = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
+        self.draw_3d(ctx, scene, settings, camera, target, load);
     }
 
-    /// Renders only the pixel rows `rows` (top row 0) of the 3D view into a target, keeping
-    /// the other rows as they are: for progressive refinement in bands that each fit a
-    /// frame's budget. Each pixel's ray depends only on its position and the full target
-    /// size, so rendering every row in any set of bands gives exactly [`Self::render_3d`]'s
-    /// image. Rows beyond the target are ignored.
-    pub fn render_3d_rows(
+    /// Renders part of the 3D view for progressive refinement: the rows `part` (of
+    /// [`Self::part_rows`]) of the permuted image (see [`super::parts`]), each part costing
+    /// about its share of the whole; once a part reaches the last row the image is put in
+    /// order into `target`. Drawing every row in any parts, in order, gives exactly
+    /// [`Self::render_3d`]'s image (each pixel keeps its ray). Returns whether `target`
+    /// now holds the finished image.
+    pub fn render_3d_part(
         &mut self,
         ctx: &GpuContext,
         scene: &mut FusedScene,
         settings: &RenderSettings,
         camera: &OrbitCamera,
         target: RenderTarget<'_>,
-        rows: Range<u32>,
-    ) {
-        let rows = rows.start.min(target.height)..rows.end.min(target.height);
-        if rows.is_empty() || target.width == 0 {
-            return;
+        part: Range<u32>,
+    ) -> bool {
+        let Some(layout) = PartLayout::new(target.width, target.height) else {
+            // Too large to permute: draw it whole.
+            self.render_3d(ctx, scene, settings, camera, target);
+            return true;
+        };
+        let part = part.start.min(layout.rows())..part.end.min(layout.rows());
+        let (sw, sh) = layout.scratch_size();
+        if !fits(&self.parts_target, (sw, sh)) {
+            match OffscreenTarget::with_format(&ctx.device, sw, sh, self.format) {
+                Ok(t) => self.parts_target = Some(t),
+                Err(_) => {
+                    self.render_3d(ctx, scene, settings, camera, target);
+                    return true;
+                }
+            }
         }
-        let band = Band { rows, clear: false };
-        self.draw_3d(ctx, scene, settings, camera, target, band);
+        let Some(scratch) = &self.parts_target else {
+            return false;
+        };
+        let view = &mut self.view_3d;
+        let draw = DrawLayout {
+            permuted: Some(layout),
+            ..DrawLayout::whole(target.size())
+        };
+        self.raymarch
+            .prepare(ctx, view, scene, settings, camera, &draw);
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        if !part.is_empty() {
+            let mut pass = begin_pass(&mut encoder, &scratch.view, "3d view, part");
+            let rows = part.start * super::parts::PART_BLOCK..part.end * super::parts::PART_BLOCK;
+            pass.set_scissor_rect(0, rows.start, sw, rows.end - rows.start);
+            self.raymarch.draw(&mut pass, view);
+        }
+        let done = part.end == layout.rows();
+        if done {
+            self.reorder
+                .record(ctx, &mut encoder, &layout, scratch, target.view);
+        }
+        ctx.queue.submit([encoder.finish()]);
+        done
     }
 
-    /// Prepares the 3D draw data and draws the band's rows of the target.
+    /// Rows of a 3D image of `width` x `height` pixels, as [`Self::render_3d_part`] counts
+    /// them (1 where the image is drawn whole).
+    pub fn part_rows(width: u32, height: u32) -> u32 {
+        PartLayout::new(width, height).map_or(1, |l| l.rows())
+    }
+
+    /// Prepares the 3D draw data and draws the whole target.
     fn draw_3d(
         &mut self,
         ctx: &GpuContext,
@@ -172,22 +214,70 @@ impl Renderer {
         settings: &RenderSettings,
         camera: &OrbitCamera,
         target: RenderTarget<'_>,
-        band: Band,
+        load: wgpu::LoadOp<wgpu::Color>,
     ) {
-        let Band { rows, clear } = band;
-        let load = if clear {
-            wgpu::LoadOp::Clear(wgpu::Color::BLACK)
-        } else {
-            wgpu::LoadOp::Load
-        };
         let view = &mut self.view_3d;
+        let layout = DrawLayout::whole(target.size());
         self.raymarch
-            .prepare(ctx, view, scene, settings, camera, target.size());
+            .prepare(ctx, view, scene, settings, camera, &layout);
         let (pipeline, view) = (&self.raymarch, &*view);
         Self::pass(ctx, target.view, "3d view", load, |pass| {
-            pass.set_scissor_rect(0, rows.start, target.width, rows.end - rows.start);
             pipeline.draw(pass, view);
         });
+    }
+
+    /// Renders the 3D view into `target` as [`Self::render_3d`] does (the same rays, the
+    /// same image), but drawn spread out in pieces (see [`Spread`]) in a scratch target and
+    /// copied together: on a software rasterizer a small image, such as the interactive
+    /// coarse one, then uses every core rather than one. The image has `size` pixels and
+    /// lands in the top-left corner of `target` (clipped to it), which must have this
+    /// renderer's format.
+    pub fn render_3d_spread(
+        &mut self,
+        ctx: &GpuContext,
+        scene: &mut FusedScene,
+        settings: &RenderSettings,
+        camera: &OrbitCamera,
+        target: &OffscreenTarget,
+        size: (u32, u32),
+    ) {
+        let size = [size.0.min(target.width), size.1.min(target.height)];
+        if size.contains(&0) {
+            return;
+        }
+        let spread = SPREAD;
+        let [sw, sh] = spread.target_size(size);
+        if !fits(&self.spread_target, (sw, sh)) {
+            match OffscreenTarget::with_format(&ctx.device, sw, sh, self.format) {
+                Ok(t) => self.spread_target = Some(t),
+                // Out of memory for a scratch image: the caller keeps its last image.
+                Err(_) => return,
+            }
+        }
+        let Some(scratch) = &self.spread_target else {
+            return;
+        };
+        let view = &mut self.view_3d;
+        let layout = DrawLayout {
+            spread: Some(spread),
+            ..DrawLayout::whole(size)
+        };
+        self.raymarch
+            .prepare(ctx, view, scene, settings, camera, &layout);
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = begin_pass(&mut encoder, &scratch.view, "3d view, spread");
+            pass.set_scissor_rect(0, 0, sw, sh);
+            self.raymarch.draw(&mut pass, view);
+        }
+        copy_pieces(
+            &mut encoder,
+            spread,
+            &scratch.texture,
+            &target.texture,
+            size,
+        );
+        ctx.queue.submit([encoder.finish()]);
     }
 
     /// Renders the 3D view offscreen and reads it back.
@@ -264,4 +354,70 @@ impl Renderer {
         );
         target.read(ctx)
     }
+}
+
+/// How coarse images are spread: pieces of 16 pixels in llvmpipe's 64-pixel tiles (small
+/// pieces share the work out evenly even where the body fills only the image's middle).
+const SPREAD: Spread = Spread {
+    piece: 16,
+    cell: 64,
+};
+
+/// Copies the pieces of a spread-out image of `size` pixels from `scratch` into `target`.
+fn copy_pieces(
+    encoder: &mut wgpu::CommandEncoder,
+    spread: Spread,
+    scratch: &wgpu::Texture,
+    target: &wgpu::Texture,
+    size: [u32; 2],
+) {
+    let [cx, cy] = spread.cells(size);
+    for j in 0..cy {
+        for i in 0..cx {
+            let (x, y) = (i * spread.piece, j * spread.piece);
+            let extent = wgpu::Extent3d {
+                width: spread.piece.min(size[0] - x),
+                height: spread.piece.min(size[1] - y),
+                depth_or_array_layers: 1,
+            };
+            let at = |texture, x, y| wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d { x, y, z: 0 },
+                aspect: wgpu::TextureAspect::All,
+            };
+            encoder.copy_texture_to_texture(
+                at(scratch, i * spread.cell, j * spread.cell),
+                at(target, x, y),
+                extent,
+            );
+        }
+    }
+}
+
+/// Whether a scratch target exists and holds at least `size` pixels.
+fn fits(slot: &Option<OffscreenTarget>, size: (u32, u32)) -> bool {
+    slot.as_ref()
+        .is_some_and(|t| t.width >= size.0 && t.height >= size.1)
+}
+
+/// A render pass into `view` that keeps what the view holds.
+fn begin_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    view: &'e wgpu::TextureView,
+    label: &'static str,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Load,
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        ..Default::default()
+    })
 }

@@ -6,9 +6,15 @@
 use std::collections::HashSet;
 
 /// Every WGSL file under `shaders/`, by file name, as embedded in the binary.
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 6] = [
     ("common.wgsl", include_str!("../../shaders/common.wgsl")),
+    (
+        "fullscreen.wgsl",
+        include_str!("../../shaders/fullscreen.wgsl"),
+    ),
     ("mpr.wgsl", include_str!("../../shaders/mpr.wgsl")),
+    ("parts.wgsl", include_str!("../../shaders/parts.wgsl")),
+    ("permute.wgsl", include_str!("../../shaders/permute.wgsl")),
     ("raymarch.wgsl", include_str!("../../shaders/raymarch.wgsl")),
 ];
 
@@ -19,17 +25,20 @@ pub enum ShaderFile {
     Raymarch,
     /// shaders/mpr.wgsl, the slice panes.
     Mpr,
+    /// shaders/parts.wgsl, reassembling an image drawn in parts.
+    Parts,
 }
 
 impl ShaderFile {
     /// Every pipeline shader.
-    pub const ALL: [ShaderFile; 2] = [Self::Raymarch, Self::Mpr];
+    pub const ALL: [ShaderFile; 3] = [Self::Raymarch, Self::Mpr, Self::Parts];
 
     /// File name under `shaders/`.
     pub fn file_name(self) -> &'static str {
         match self {
             Self::Raymarch => "raymarch.wgsl",
             Self::Mpr => "mpr.wgsl",
+            Self::Parts => "parts.wgsl",
         }
     }
 }
@@ -66,6 +75,11 @@ pub fn raymarch_source() -> String {
 /// Composed source of shaders/mpr.wgsl.
 pub fn mpr_source() -> String {
     composed(ShaderFile::Mpr)
+}
+
+/// Composed source of shaders/parts.wgsl.
+pub fn parts_source() -> String {
+    composed(ShaderFile::Parts)
 }
 
 /// Composes `name` with sources from `lookup`: each `#include "file"` line (leading spaces
@@ -183,7 +197,9 @@ mod tests {
                 .any(|l| l.trim_start().starts_with("#include"));
             assert!(!leftover, "{}", file.file_name());
             assert_eq!(source.matches("fn vs_main(").count(), 1);
-            assert_eq!(source.matches("fn colormap_lookup(").count(), 1);
+            if file != ShaderFile::Parts {
+                assert_eq!(source.matches("fn colormap_lookup(").count(), 1);
+            }
         }
     }
 }

@@ -85,10 +85,12 @@ impl App {
                 view.restore(&p);
             }
         }
+        let egui_ctx = egui::Context::default();
+        super::style::apply(&egui_ctx);
         Self {
             stats: options.frame_stats.as_ref().map(|_| FrameStats::default()),
             options,
-            egui_ctx: egui::Context::default(),
+            egui_ctx,
             gfx: None,
             scene: None,
             model: ReadingModel::new(view),
@@ -436,7 +438,14 @@ impl App {
                 Some(PaneCopy { texture, origin })
             })
             .collect();
-        match gfx.present(&self.egui_ctx, output.shapes, ppp, &copies, shot.as_deref()) {
+        let out = super::graphics::FrameOutput {
+            shapes: output.shapes,
+            pixels_per_point: ppp,
+            copies: &copies,
+            panel: self.laid.panel,
+            screenshot: shot.as_deref(),
+        };
+        match gfx.present(&self.egui_ctx, out) {
             Ok(Presented::Yes) => {
                 if let Some(path) = shot {
                     self.model.message(format!("screenshot {}", path.display()));

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use glam::Vec3;
 
-use super::pane_renderer::next_band_rows;
+use super::pane_renderer::{first_part_rows, next_part_rows};
 use super::reading::ReadingModel;
 use super::state::PaneId;
 use crate::keyframe::{compose, lesion_marks, KeyFrameOptions, KeyFrameView};
@@ -26,8 +26,6 @@ use crate::render::settings::RenderSettings;
 const SCALE: u32 = 2;
 const MIN_EDGE: u32 = 64;
 const MAX_EDGE: u32 = 4096;
-/// Rows of the first 3D band.
-const FIRST_BAND_ROWS: u32 = 4;
 /// Lesions within this distance of a slice plane are labelled on it (mm).
 const SLICE_LABEL_DISTANCE_MM: f32 = 4.0;
 
@@ -37,8 +35,10 @@ pub struct KeyFrameJob {
     target: OffscreenTarget,
     settings: RenderSettings,
     camera: OrbitCamera,
+    /// Rows of the permuted image drawn so far, and per part (see
+    /// [`Renderer::render_3d_part`]).
     rows_done: u32,
-    band_rows: u32,
+    part_rows: u32,
 }
 
 /// Size of a key frame for a pane of `pane_px` pixels.
@@ -172,7 +172,7 @@ impl KeyFrameJob {
             settings: settings(model),
             camera: model.view.camera,
             rows_done: 0,
-            band_rows: FIRST_BAND_ROWS,
+            part_rows: first_part_rows((w, h)),
         })
     }
 
@@ -187,9 +187,14 @@ impl KeyFrameJob {
         writes: &mut BackgroundWrites,
     ) -> anyhow::Result<bool> {
         let (w, h) = (self.target.width, self.target.height);
-        let rows = self.rows_done..(self.rows_done + self.band_rows).min(h);
+        let total = Renderer::part_rows(w, h);
+        let rows = self.rows_done
+            ..self
+                .rows_done
+                .saturating_add(self.part_rows.max(1))
+                .min(total);
         let started = Instant::now();
-        renderer.render_3d_rows(
+        let done = renderer.render_3d_part(
             ctx,
             scene,
             &self.settings,
@@ -198,9 +203,9 @@ impl KeyFrameJob {
             rows.clone(),
         );
         let _ = ctx.device.poll(wgpu::PollType::wait_indefinitely());
-        self.band_rows = next_band_rows(self.band_rows, started.elapsed(), h);
+        self.part_rows = next_part_rows(rows.len() as u32, started.elapsed(), total);
         self.rows_done = rows.end;
-        if self.rows_done < h {
+        if !done {
             return Ok(false);
         }
         let Some(study) = &model.study else {

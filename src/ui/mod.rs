@@ -28,6 +28,7 @@ mod keyframes;
 mod loader;
 mod pane_renderer;
 mod pane_view;
+mod panel_cache;
 mod panels;
 mod panes;
 pub mod reading;
@@ -37,6 +38,7 @@ mod script_runner;
 mod segmentation;
 mod shortcuts;
 pub mod state;
+mod style;
 mod window_ui;
 
 pub use app_events::{run, ViewerOptions};

@@ -1,10 +1,12 @@
 //! The pane renderer: draws each pane when its render key changes, and owns the quality
 //! policy. Slices are cheap and drawn at full resolution whenever they change. The 3D pane
-//! gets a coarse image (double ray steps, a resolution adapted to [`COARSE_BUDGET`]) as
-//! soon as anything changes, then the full-quality image built band by band over several
-//! frames, each band sized to [`BAND_BUDGET`], so no frame waits for a whole ray march; the
-//! bands together equal a one-shot full-quality render (tested in tests/gpu_render.rs). A
-//! device fast enough to draw the whole image within a band's budget (a real GPU) skips the
+//! gets a coarse image (double ray steps, [`COARSE_SCALE`] of its resolution) as
+//! soon as anything changes, then the full-quality image built part by part over several
+//! frames (each part a share of the pixels spread evenly over the image, see
+//! [`crate::render::parts`], sized to [`BAND_BUDGET`]), so no frame waits for a whole ray
+//! march; the
+//! parts together equal a one-shot full-quality render (tested in tests/gpu_render.rs). A
+//! device fast enough to draw the whole image within a part's budget (a real GPU) skips the
 //! coarse step.
 
 use std::collections::HashMap;
@@ -20,21 +22,28 @@ use crate::render::renderer::{RenderTarget, Renderer};
 use crate::render::scene::FusedScene;
 
 /// Refinement starts once the 3D key has been still this long (a drag in progress keeps
-/// changing it, and bands drawn in between would be wasted).
+/// changing it, and parts drawn in between would be wasted).
 pub const REFINE_AFTER: Duration = Duration::from_millis(120);
-/// GPU time one refinement band may take, leaving room for the rest of a 50 ms frame.
-pub const BAND_BUDGET: Duration = Duration::from_millis(28);
-/// GPU time the coarse image may take; its resolution follows (a sixth of the pane's to
-/// start with, at most the full resolution, at least a seventh).
-pub const COARSE_BUDGET: Duration = Duration::from_millis(15);
-const COARSE_SCALE_START: f32 = 1.0 / 6.0;
-const COARSE_SCALE_MIN: f32 = 1.0 / 7.0;
+/// GPU time one refinement part may take, leaving room for the rest of a 50 ms frame.
+pub const BAND_BUDGET: Duration = Duration::from_millis(22);
+/// What a coarse image is expected to cost before one was timed.
+pub const FIRST_COARSE_COST: Duration = Duration::from_millis(15);
+/// The coarse image's resolution as a fraction of the pane's: on two cores in software a
+/// fused coarse image then takes 12-22 ms. The fraction is fixed on purpose: a coarse image
+/// whose size changed from one frame to the next (an earlier version adapted it to a time
+/// budget) cost Mesa's llvmpipe 150-250 ms at unpredictable moments.
+pub const COARSE_SCALE: f32 = 1.0 / 8.0;
 /// The coarse image's ray-step multiplier.
 pub const COARSE_STEP_FACTOR: f32 = 2.0;
 /// Smallest edge of a coarse image, pixels.
 const MIN_COARSE_EDGE: u32 = 8;
-/// Rows of the first band before any band was timed.
-const FIRST_BAND_ROWS: u32 = 8;
+/// GPU time a frame may spend on panes after its first one; the rest of a 50 ms frame
+/// goes to egui, the side panel and presenting.
+pub const RENDER_BUDGET: Duration = Duration::from_millis(20);
+/// What a slice is expected to cost before one was timed.
+const FIRST_SLICE_COST: Duration = Duration::from_millis(10);
+/// Share of the image in its first part, before any part was timed.
+const FIRST_PART_SHARE: f64 = 1.0 / 64.0;
 
 /// Where the 3D pane's refinement stands.
 #[derive(Default)]
@@ -42,17 +51,18 @@ struct Refinement {
     /// The key being refined (the key the coarse image shows).
     key: Option<VolumeKey>,
     since: Option<Instant>,
+    /// Rows of the permuted image drawn so far (see [`Renderer::render_3d_part`]).
     rows_done: u32,
     /// The key the full-quality target holds completely.
     complete: Option<VolumeKey>,
-    /// Rows per band, adapted to [`BAND_BUDGET`].
-    band_rows: u32,
-    /// Coarse resolution as a fraction of the pane's, adapted to [`COARSE_BUDGET`].
-    coarse_scale: f32,
-    /// GPU time spent on the bands of the key being refined.
+    /// Rows per part, adapted to [`BAND_BUDGET`].
+    part_rows: u32,
+    /// GPU time spent on the parts of the key being refined.
     spent: Duration,
     /// What the last complete full-quality image cost in all.
     last_full_cost: Option<Duration>,
+    /// What the last coarse image took.
+    coarse_cost: Duration,
 }
 
 /// What a frame's rendering did.
@@ -70,6 +80,10 @@ pub struct PaneRenderer {
     refinement: Refinement,
     /// Finished images are copied into the window rather than drawn by egui.
     copy_finished: bool,
+    /// Panes left out of the last frame's budget.
+    waiting: Vec<PaneId>,
+    /// What the last slice took to draw.
+    slice_cost: Duration,
 }
 
 /// The GPU side the pane renderer draws with.
@@ -91,18 +105,21 @@ impl PaneRenderer {
             slices: HashMap::new(),
             coarse: None,
             refinement: Refinement {
-                coarse_scale: COARSE_SCALE_START,
+                coarse_cost: FIRST_COARSE_COST,
                 ..Refinement::default()
             },
             copy_finished,
+            waiting: Vec::new(),
+            slice_cost: FIRST_SLICE_COST,
         }
     }
 
-    /// The egui texture to draw for a pane: the coarse 3D image, or any image when the
-    /// window takes no copies. `None` when the pane is copied in (or not drawn yet).
-    pub fn texture(&self, pane: PaneId) -> Option<egui::TextureId> {
+    /// The egui texture (and the part of it holding the image) to draw for a pane: the
+    /// coarse 3D image, or any image when the window takes no copies. `None` when the pane
+    /// is copied in (or not drawn yet).
+    pub fn texture(&self, pane: PaneId) -> Option<(egui::TextureId, egui::Rect)> {
         let t = self.textures.get(&pane)?;
-        (!self.copy_finished || !t.showing_full()).then_some(t.id)
+        (!self.copy_finished || !t.showing_full()).then_some((t.id, t.uv))
     }
 
     /// A pane's full-quality target, to copy into the window where the layout showed no
@@ -148,26 +165,75 @@ impl PaneRenderer {
         })
     }
 
-    /// Draws what changed in the visible panes (`sizes` in physical pixels). Slices are
-    /// drawn at full resolution whenever they change (cheap, and copied into the window
-    /// rather than scaled by egui); the 3D pane's refinement waits for a frame in which no
-    /// slice was drawn.
+    /// Draws what changed in the visible panes (`sizes` in physical pixels), within a
+    /// frame's budget: the first pane that needs drawing always is; further ones only while
+    /// their expected cost fits [`RENDER_BUDGET`]. Panes left out go first next frame, so
+    /// none waits more than a frame or two (a slider that changes every pane at once would
+    /// otherwise cost one long frame per step). Slices are drawn at full resolution (cheap,
+    /// and copied into the window rather than scaled by egui); the 3D pane's refinement
+    /// only runs in a frame in which nothing else was drawn.
     pub fn render(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         sizes: &HashMap<PaneId, (u32, u32)>,
     ) -> FrameWork {
-        let mut drew_slice = false;
-        for (&pane, &size) in sizes {
-            if pane != PaneId::ThreeD {
-                drew_slice |= self.render_slice(dc, model, pane, size);
+        let mut order: Vec<PaneId> = PaneId::ALL
+            .into_iter()
+            .filter(|p| sizes.contains_key(p))
+            .collect();
+        // Stable: panes left out last frame first, then the layout order.
+        order.sort_by_key(|p| !self.waiting.contains(p));
+        self.waiting.clear();
+        let mut spent = Duration::ZERO;
+        let mut drew = false;
+        let mut work = FrameWork::default();
+        for pane in order {
+            let size = sizes[&pane];
+            let Some(estimate) = self.estimate(model, pane, size, dc.stamp, drew) else {
+                continue;
+            };
+            if drew && spent + estimate > RENDER_BUDGET {
+                self.waiting.push(pane);
+                continue;
             }
+            let started = Instant::now();
+            if pane == PaneId::ThreeD {
+                work = self.render_volume(dc, model, size, !drew);
+            } else if self.render_slice(dc, model, pane, size) {
+                // Timed so the budget knows what a slice costs on this device.
+                let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+                self.slice_cost = started.elapsed();
+            }
+            spent += started.elapsed();
+            drew = true;
         }
-        match sizes.get(&PaneId::ThreeD) {
-            Some(&size) => self.render_volume(dc, model, size, !drew_slice),
-            None => FrameWork::default(),
+        work
+    }
+
+    /// What drawing a pane now is expected to cost; `None` when it has nothing to draw.
+    /// The 3D pane's refinement counts only in a frame with nothing else drawn.
+    fn estimate(
+        &self,
+        model: &ReadingModel,
+        pane: PaneId,
+        size: (u32, u32),
+        stamp: SceneStamp,
+        drew: bool,
+    ) -> Option<Duration> {
+        if pane != PaneId::ThreeD {
+            let key = SliceKey::new(model, pane, size, stamp)?;
+            return (self.slices.get(&pane) != Some(&key)).then_some(self.slice_cost);
         }
+        let key = VolumeKey::new(model, size, stamp);
+        let r = &self.refinement;
+        if r.complete.as_ref() == Some(&key) {
+            return None;
+        }
+        if r.key.as_ref() != Some(&key) {
+            return Some(r.coarse_cost);
+        }
+        (!drew).then_some(BAND_BUDGET)
     }
 
     /// Draws a slice pane when its key changed; returns whether it drew.
@@ -224,19 +290,18 @@ impl PaneRenderer {
                 r.key = Some(key.clone());
                 r.rows_done = 0;
                 r.spent = Duration::ZERO;
-                r.band_rows = key.size.1.max(MIN_COARSE_EDGE);
+                r.part_rows = u32::MAX;
                 let refined = self.draw_band(dc, &key);
                 return FrameWork { refined };
             }
             self.draw_coarse(dc, &key);
             let r = &mut self.refinement;
+            // Parts learn their size afresh: another mode or zoom costs differently.
+            r.part_rows = first_part_rows(key.size);
             r.key = Some(key);
             r.since = Some(Instant::now());
             r.rows_done = 0;
             r.spent = Duration::ZERO;
-            // Bands learn their height afresh: the last image's bottom rows say nothing
-            // about this image's top ones.
-            r.band_rows = FIRST_BAND_ROWS;
             return FrameWork { refined: false };
         }
         if !may_refine || r.since.is_some_and(|t| t.elapsed() < REFINE_AFTER) {
@@ -247,13 +312,18 @@ impl PaneRenderer {
     }
 
     /// The interactive image: shown at once, until the full-quality one is complete. Its
-    /// resolution follows [`COARSE_BUDGET`].
+    /// resolution is [`COARSE_SCALE`] of the pane's.
     fn draw_coarse(&mut self, dc: &mut DrawContext, key: &VolumeKey) {
-        let scale = self.refinement.coarse_scale;
-        let edge = |v: u32| ((v as f32 * scale).round() as u32).max(MIN_COARSE_EDGE);
+        let edge = |v: u32| {
+            ((v as f32 * COARSE_SCALE).round() as u32)
+                .clamp(MIN_COARSE_EDGE, v.max(MIN_COARSE_EDGE))
+        };
         let (w, h) = (edge(key.size.0), edge(key.size.1));
+        // The coarse target keeps the pane's size and the image fills its corner: a target
+        // resized with every change of scale costs a software rasterizer 100+ ms each
+        // time (measured), far more than the image.
         let (Some(coarse), Some(tex)) = (
-            sized_target(&mut self.coarse, dc, (w, h)),
+            sized_target(&mut self.coarse, dc, (key.size.0.max(w), key.size.1.max(h))),
             volume_texture(&mut self.textures, dc, key.size),
         ) else {
             return;
@@ -263,45 +333,46 @@ impl PaneRenderer {
         // Time this image alone, not the previous frame's work still in the queue.
         let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         let started = Instant::now();
-        dc.renderer.render_3d(
-            dc.ctx,
-            dc.scene,
-            &settings,
-            &key.camera,
-            RenderTarget::new(&coarse.view, w, h),
-        );
+        // Spread out so that a software rasterizer marches the few rays on every core.
+        dc.renderer
+            .render_3d_spread(dc.ctx, dc.scene, &settings, &key.camera, coarse, (w, h));
         let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
-        tex.show(dc.ctx, dc.egui, &coarse.view);
-        self.refinement.coarse_scale = next_coarse_scale(scale, started.elapsed());
+        let uv = egui::Rect::from_min_max(
+            egui::pos2(0.0, 0.0),
+            egui::pos2(
+                w as f32 / coarse.width as f32,
+                h as f32 / coarse.height as f32,
+            ),
+        );
+        tex.show(dc.ctx, dc.egui, &coarse.view, uv);
+        self.refinement.coarse_cost = started.elapsed();
     }
 
-    /// Draws the next band of the full-quality image; true when it is complete.
+    /// Draws the next part of the full-quality image; true when it is complete.
     fn draw_band(&mut self, dc: &mut DrawContext, key: &VolumeKey) -> bool {
         let Some(tex) = volume_texture(&mut self.textures, dc, key.size) else {
             return false;
         };
         let r = &mut self.refinement;
-        let height = tex.full.height;
-        if r.band_rows == 0 {
-            r.band_rows = FIRST_BAND_ROWS;
-        }
-        let rows = r.rows_done..(r.rows_done + r.band_rows).min(height);
+        let (width, height) = (tex.full.width, tex.full.height);
+        let total = Renderer::part_rows(width, height);
+        let rows = r.rows_done..r.rows_done.saturating_add(r.part_rows.max(1)).min(total);
         let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
         let started = Instant::now();
-        dc.renderer.render_3d_rows(
+        let done = dc.renderer.render_3d_part(
             dc.ctx,
             dc.scene,
             &key.settings,
             &key.camera,
-            RenderTarget::new(&tex.full.view, tex.full.width, height),
+            RenderTarget::new(&tex.full.view, width, height),
             rows.clone(),
         );
-        // Wait for the band so its time is known (the frame would wait for it anyway).
+        // Wait for the part so its time is known (the frame would wait for it anyway).
         let _ = dc.ctx.device.poll(wgpu::PollType::wait_indefinitely());
-        r.band_rows = next_band_rows(r.band_rows, started.elapsed(), height);
+        r.part_rows = next_part_rows(rows.len() as u32, started.elapsed(), total);
         r.spent += started.elapsed();
         r.rows_done = rows.end;
-        if r.rows_done < height {
+        if !done {
             return false;
         }
         r.last_full_cost = Some(r.spent);
@@ -333,29 +404,25 @@ fn volume_texture<'a>(
     PaneTexture::ensure(textures, PaneId::ThreeD, dc.ctx, dc.egui, size, dc.format)
 }
 
-/// Largest growth and shrink factors of the band height from one band to the next.
-const BAND_GROWTH: f64 = 1.25;
-const BAND_SHRINK: f64 = 0.5;
+/// Largest growth and shrink factors of a part from one to the next (single timings are
+/// noisy).
+const PART_GROWTH: f64 = 2.0;
+const PART_SHRINK: f64 = 0.5;
 
-/// Rows for the next band, so that it takes about [`BAND_BUDGET`].
-pub fn next_band_rows(rows: u32, took: Duration, height: u32) -> u32 {
+/// Rows of the permuted image for the next part, so that it takes about [`BAND_BUDGET`];
+/// `rows`: how many the last part drew, `took` its time, `total` the image's rows. Parts
+/// cover the image evenly, so each row costs about the same.
+pub fn next_part_rows(rows: u32, took: Duration, total: u32) -> u32 {
     let per_row = took.as_secs_f64() / f64::from(rows.max(1));
     let wanted = BAND_BUDGET.as_secs_f64() / per_row.max(1e-7);
-    // Grow slowly, shrink fast: rows differ a lot in cost (empty background above the
-    // body), so a band that was cheap says little about the next one.
-    let next = wanted.clamp(f64::from(rows) * BAND_SHRINK, f64::from(rows) * BAND_GROWTH);
-    (next.round() as u32).clamp(1, height.max(1))
+    let next = wanted.clamp(f64::from(rows) * PART_SHRINK, f64::from(rows) * PART_GROWTH);
+    (next.round() as u32).clamp(1, total.max(1))
 }
 
-/// Coarse resolution for the next interactive frame, so that it takes about
-/// [`COARSE_BUDGET`] (the cost goes with the pixel count, the square of the scale).
-pub fn next_coarse_scale(scale: f32, took: Duration) -> f32 {
-    let ratio = COARSE_BUDGET.as_secs_f32() / took.as_secs_f32().max(1e-5);
-    let wanted = scale * ratio.sqrt();
-    // Change gradually: single timings are noisy.
-    wanted
-        .clamp(scale * 0.7, scale * 1.4)
-        .clamp(COARSE_SCALE_MIN, 1.0)
+/// Rows of the first part of an image of `size` pixels.
+pub fn first_part_rows(size: (u32, u32)) -> u32 {
+    let total = Renderer::part_rows(size.0, size.1);
+    ((f64::from(total) * FIRST_PART_SHARE).ceil() as u32).max(1)
 }
 
 /// Each slice pane draws with its own uniforms (several are drawn per frame).
@@ -372,30 +439,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn coarse_resolution_follows_its_budget() {
-        let s = next_coarse_scale(0.3, COARSE_BUDGET * 4);
-        assert!((s - 0.21).abs() < 1e-6, "at most 30 % smaller at once: {s}");
-        assert_eq!(next_coarse_scale(0.9, COARSE_BUDGET / 10), 1.0);
+    fn parts_follow_the_budget_gradually() {
         assert_eq!(
-            next_coarse_scale(0.15, COARSE_BUDGET * 100),
-            COARSE_SCALE_MIN
+            next_part_rows(8, BAND_BUDGET * 4, 100),
+            4,
+            "at most halved at once"
         );
-        let s = next_coarse_scale(0.3, COARSE_BUDGET);
-        assert!((s - 0.3).abs() < 1e-6);
-    }
-
-    #[test]
-    fn bands_follow_the_budget_gradually() {
-        let slow = next_band_rows(100, BAND_BUDGET * 4, 1000);
-        assert_eq!(slow, 50, "at most halved at once");
-        let fast = next_band_rows(100, BAND_BUDGET / 4, 1000);
-        assert_eq!(fast, 125, "grows by at most a quarter at once");
-        let right = next_band_rows(100, BAND_BUDGET, 1000);
-        assert!((99..=101).contains(&right));
         assert_eq!(
-            next_band_rows(800, BAND_BUDGET / 4, 1000),
-            1000,
+            next_part_rows(8, BAND_BUDGET / 4, 100),
+            16,
+            "at most doubled"
+        );
+        assert_eq!(next_part_rows(8, BAND_BUDGET, 100), 8);
+        assert_eq!(
+            next_part_rows(80, BAND_BUDGET / 4, 100),
+            100,
             "never beyond the image"
         );
+        assert_eq!(
+            next_part_rows(1, BAND_BUDGET * 10, 100),
+            1,
+            "at least one row"
+        );
+        assert_eq!(first_part_rows((490, 430)), 2);
     }
 }

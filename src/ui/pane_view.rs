@@ -55,13 +55,14 @@ pub fn pane(
     model: &mut ReadingModel,
     pane: PaneId,
     rect: egui::Rect,
-    texture: Option<egui::TextureId>,
+    texture: Option<(egui::TextureId, egui::Rect)>,
 ) -> bool {
     let sense = egui::Sense::click_and_drag();
     let response = match texture {
-        Some(tex) => ui.put(
+        Some((tex, uv)) => ui.put(
             rect,
             egui::Image::new((tex, rect.size()))
+                .uv(uv)
                 .fit_to_exact_size(rect.size())
                 .sense(sense),
         ),

@@ -23,7 +23,13 @@ pub struct PaneTexture {
     pub full: OffscreenTarget,
     pub id: egui::TextureId,
     shown: Shown,
+    /// The part of the shown texture that holds the image (the coarse image fills only
+    /// the corner of a target kept at the pane's size).
+    pub uv: egui::Rect,
 }
+
+/// The whole texture.
+const FULL_UV: egui::Rect = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
 
 impl PaneTexture {
     /// The pane's texture with a full-quality target of `size`, created or resized.
@@ -59,6 +65,7 @@ impl PaneTexture {
                             full,
                             id,
                             shown: Shown::Full,
+                            uv: FULL_UV,
                         },
                     );
                 }
@@ -83,14 +90,16 @@ impl PaneTexture {
             );
             self.shown = Shown::Full;
         }
+        self.uv = FULL_UV;
     }
 
-    /// Points the texture at another image (the coarse 3D render).
+    /// Points the texture at the part `uv` of another image (the coarse 3D render).
     pub fn show(
         &mut self,
         ctx: &GpuContext,
         egui: &mut egui_wgpu::Renderer,
         view: &wgpu::TextureView,
+        uv: egui::Rect,
     ) {
         egui.update_egui_texture_from_wgpu_texture(
             &ctx.device,
@@ -99,5 +108,6 @@ impl PaneTexture {
             self.id,
         );
         self.shown = Shown::Other;
+        self.uv = uv;
     }
 }

@@ -18,6 +18,8 @@ pub struct Laid {
     pub pixels: HashMap<PaneId, (u32, u32)>,
     /// Panes drawn without an egui texture: their finished image is copied into the window.
     pub copied: Vec<PaneId>,
+    /// The side panel's rectangle in points (see [`super::panel_cache`]).
+    pub panel: Option<egui::Rect>,
 }
 
 /// Draws the UI, applying edits to the model and collecting actions.
@@ -38,13 +40,15 @@ pub fn draw(
     if model.view.demo {
         return demo(ui, model, panes);
     }
-    egui::Panel::left("controls")
+    let panel = egui::Panel::left("controls")
         .resizable(false)
         .exact_size(panels::SIDE_PANEL_WIDTH)
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .show(ui, |ui| panels::side_panel(ui, model, text, actions));
-        });
+        })
+        .response
+        .rect;
     egui::Panel::bottom("status").show(ui, |ui| panels::status_bar(ui, model, loading, actions));
     let mut laid = Laid::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -56,6 +60,7 @@ pub fn draw(
             pane_view::layout(full, model.view.maximised),
         );
     });
+    laid.panel = Some(panel);
     if model.view.show_help {
         let mut open = true;
         egui::Window::new("Help (F1)")
