@@ -343,7 +343,9 @@ impl App {
             stamp,
             format: gfx.config.format,
         };
-        let work = self.panes.render(&mut dc, &self.model, &self.laid.pixels);
+        let work = self
+            .panes
+            .render(&mut dc, &self.model, &self.laid.pixels, self.laid.hovered);
         if let Some(stats) = &mut self.stats {
             let key = self
                 .laid
@@ -400,15 +402,7 @@ impl App {
             );
             self.laid = laid;
         });
-        // egui's texture changes are applied (or freed later) before anything can return.
-        let mut textures = std::mem::take(&mut output.textures_delta);
-        if let Some(gfx) = &mut self.gfx {
-            // Textures freed last frame go now that its painting is done.
-            gfx.free_textures(&std::mem::take(&mut self.free_later));
-            gfx.update_textures(&textures);
-        }
-        self.free_later.extend(textures.free.iter().copied());
-        textures.clear();
+        self.apply_textures(std::mem::take(&mut output.textures_delta));
         for a in actions {
             self.action(a);
         }
@@ -424,20 +418,7 @@ impl App {
         };
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
-        let copies: Vec<PaneCopy> = self
-            .laid
-            .copied
-            .iter()
-            .filter_map(|&pane| {
-                let texture = self.panes.full_texture(pane)?;
-                let r = self.laid.rects.get(&pane)?;
-                let origin = (
-                    (r.min.x * ppp).round() as u32,
-                    (r.min.y * ppp).round() as u32,
-                );
-                Some(PaneCopy { texture, origin })
-            })
-            .collect();
+        let copies = pane_copies(&self.panes, &self.laid, ppp);
         let out = super::graphics::FrameOutput {
             shapes: output.shapes,
             pixels_per_point: ppp,
@@ -477,6 +458,19 @@ impl App {
         Ok(())
     }
 
+    /// Applies egui's texture changes now; frees those it no longer needs after this
+    /// frame's painting (before anything can return, so none is lost).
+    fn apply_textures(&mut self, mut textures: egui::TexturesDelta) {
+        if let Some(gfx) = &mut self.gfx {
+            // Textures freed last frame go now that its painting is done.
+            gfx.free_textures(&std::mem::take(&mut self.free_later));
+            gfx.update_textures(&textures);
+        }
+        self.free_later.extend(textures.free.iter().copied());
+        // Handled: egui asserts that no delta is dropped unapplied.
+        textures.clear();
+    }
+
     /// Whether demo mode is turning the 3D view.
     fn demo_turning(&self) -> bool {
         self.model.view.demo && !self.model.view.demo_paused
@@ -513,4 +507,21 @@ impl App {
         }
         event_loop.exit();
     }
+}
+
+/// The finished pane images the layout left to be copied into the window, with their
+/// origins in physical pixels.
+fn pane_copies<'a>(panes: &'a PaneRenderer, laid: &Laid, ppp: f32) -> Vec<PaneCopy<'a>> {
+    laid.copied
+        .iter()
+        .filter_map(|&pane| {
+            let texture = panes.full_texture(pane)?;
+            let r = laid.rects.get(&pane)?;
+            let origin = (
+                (r.min.x * ppp).round() as u32,
+                (r.min.y * ppp).round() as u32,
+            );
+            Some(PaneCopy { texture, origin })
+        })
+        .collect()
 }

@@ -38,8 +38,11 @@ pub const COARSE_STEP_FACTOR: f32 = 2.0;
 /// Smallest edge of a coarse image, pixels.
 const MIN_COARSE_EDGE: u32 = 8;
 /// GPU time a frame may spend on panes after its first one; the rest of a 50 ms frame
-/// goes to egui, the side panel and presenting.
-pub const RENDER_BUDGET: Duration = Duration::from_millis(20);
+/// goes to egui, the side panel and presenting (on two cores in software: a slice takes
+/// about 9 ms, a coarse 3D image 12-22 ms, a side-panel redraw about 7 ms).
+pub const RENDER_BUDGET: Duration = Duration::from_millis(12);
+/// Frames a pane may be left out of the budget before it goes first.
+pub const MAX_WAIT: u32 = 3;
 /// What a slice is expected to cost before one was timed.
 const FIRST_SLICE_COST: Duration = Duration::from_millis(10);
 /// Share of the image in its first part, before any part was timed.
@@ -80,8 +83,8 @@ pub struct PaneRenderer {
     refinement: Refinement,
     /// Finished images are copied into the window rather than drawn by egui.
     copy_finished: bool,
-    /// Panes left out of the last frame's budget.
-    waiting: Vec<PaneId>,
+    /// Panes left out of the last frame's budget, and for how many frames in a row.
+    waiting: HashMap<PaneId, u32>,
     /// What the last slice took to draw.
     slice_cost: Duration,
 }
@@ -109,7 +112,7 @@ impl PaneRenderer {
                 ..Refinement::default()
             },
             copy_finished,
-            waiting: Vec::new(),
+            waiting: HashMap::new(),
             slice_cost: FIRST_SLICE_COST,
         }
     }
@@ -167,24 +170,32 @@ impl PaneRenderer {
 
     /// Draws what changed in the visible panes (`sizes` in physical pixels), within a
     /// frame's budget: the first pane that needs drawing always is; further ones only while
-    /// their expected cost fits [`RENDER_BUDGET`]. Panes left out go first next frame, so
-    /// none waits more than a frame or two (a slider that changes every pane at once would
-    /// otherwise cost one long frame per step). Slices are drawn at full resolution (cheap,
-    /// and copied into the window rather than scaled by egui); the 3D pane's refinement
-    /// only runs in a frame in which nothing else was drawn.
+    /// their expected cost fits [`RENDER_BUDGET`]. The pane under the pointer (`focus`, the
+    /// one the user drags in) goes first, then the panes left out before, longest waiting
+    /// first; a pane left out [`MAX_WAIT`] frames goes even before the focus. So the hand's
+    /// pane keeps up with the mouse and no pane waits more than a few frames (a slider that
+    /// changes every pane at once would otherwise cost one long frame per step). Slices are
+    /// drawn at full resolution (cheap, and copied into the window rather than scaled by
+    /// egui); the 3D pane's refinement only runs in a frame in which nothing else was drawn.
     pub fn render(
         &mut self,
         dc: &mut DrawContext,
         model: &ReadingModel,
         sizes: &HashMap<PaneId, (u32, u32)>,
+        focus: Option<PaneId>,
     ) -> FrameWork {
+        let before = std::mem::take(&mut self.waiting);
+        let waited = |p: &PaneId| before.get(p).copied().unwrap_or(0);
         let mut order: Vec<PaneId> = PaneId::ALL
             .into_iter()
             .filter(|p| sizes.contains_key(p))
             .collect();
-        // Stable: panes left out last frame first, then the layout order.
-        order.sort_by_key(|p| !self.waiting.contains(p));
-        self.waiting.clear();
+        // Stable sort: overdue panes, the focus, then the longest waiting, then layout order.
+        order.sort_by_key(|p| {
+            let overdue = waited(p) >= MAX_WAIT;
+            (!overdue, Some(*p) != focus, u32::MAX - waited(p))
+        });
+        let mut waiting = HashMap::new();
         let mut spent = Duration::ZERO;
         let mut drew = false;
         let mut work = FrameWork::default();
@@ -194,7 +205,7 @@ impl PaneRenderer {
                 continue;
             };
             if drew && spent + estimate > RENDER_BUDGET {
-                self.waiting.push(pane);
+                waiting.insert(pane, waited(&pane) + 1);
                 continue;
             }
             let started = Instant::now();
@@ -208,6 +219,7 @@ impl PaneRenderer {
             spent += started.elapsed();
             drew = true;
         }
+        self.waiting = waiting;
         work
     }
 

@@ -110,8 +110,8 @@ impl PanelCache {
     }
 
     /// Redraws the panel into the cache if its shapes or placement changed, then copies
-    /// it into `window` (of `size` pixels). Returns false (and copies nothing) when the
-    /// cache has no target; the caller then draws the shapes itself.
+    /// it into `window` (of `size` pixels). Gives the shapes back (and copies nothing)
+    /// when the cache has no target; the caller then draws them itself.
     #[allow(clippy::too_many_arguments)]
     pub fn draw_and_copy(
         &mut self,
@@ -124,80 +124,118 @@ impl PanelCache {
         window: &wgpu::Texture,
         size: (u32, u32),
     ) -> Result<(), Vec<egui::epaint::ClippedShape>> {
-        let fits = self
-            .target
-            .as_ref()
-            .is_some_and(|t| (t.width, t.height) == size);
-        if !fits {
-            self.drawn = None;
-            self.target =
-                OffscreenTarget::with_format(&ctx.device, size.0, size.1, window.format()).ok();
-        }
-        let Some(target) = &self.target else {
+        // The target reaches from the window's corner to the panel's far corner (for a
+        // panel docked left, just the panel): egui's coordinates then need no shift, and
+        // a software rasterizer touches no pixel beyond the panel.
+        let extent = (
+            (rect.x + rect.width).min(size.0),
+            (rect.y + rect.height).min(size.1),
+        );
+        if !self.ensure_target(ctx, extent, window.format()) {
             return Err(shapes);
-        };
+        }
         let wanted = Drawn {
             shapes,
             pixels_per_point,
             rect,
         };
         if self.drawn.as_ref() != Some(&wanted) {
-            let jobs = egui_ctx.tessellate(wanted.shapes.clone(), pixels_per_point);
-            let screen = egui_wgpu::ScreenDescriptor {
-                size_in_pixels: [size.0, size.1],
-                pixels_per_point,
-            };
-            let extra =
-                self.renderer
-                    .update_buffers(&ctx.device, &ctx.queue, encoder, &jobs, &screen);
-            // Command buffers egui's callbacks return (none here) go first.
-            if !extra.is_empty() {
-                ctx.queue.submit(extra);
-            }
-            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("side panel"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(super::graphics::CLEAR),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
-            let mut pass = pass.forget_lifetime();
-            self.renderer.render(&mut pass, &jobs, &screen);
-            drop(pass);
+            self.paint(ctx, egui_ctx, encoder, &wanted, extent);
             self.drawn = Some(wanted);
         }
-        let origin = wgpu::Origin3d {
+        if let Some(target) = &self.target {
+            copy_rect(encoder, &target.texture, window, rect);
+        }
+        Ok(())
+    }
+
+    /// Makes sure the target has `extent` pixels; false when it cannot be created.
+    fn ensure_target(
+        &mut self,
+        ctx: &GpuContext,
+        extent: (u32, u32),
+        format: wgpu::TextureFormat,
+    ) -> bool {
+        let fits = self
+            .target
+            .as_ref()
+            .is_some_and(|t| (t.width, t.height) == extent);
+        if !fits {
+            self.drawn = None;
+            self.target =
+                OffscreenTarget::with_format(&ctx.device, extent.0, extent.1, format).ok();
+        }
+        self.target.is_some()
+    }
+
+    /// Draws the panel's shapes into the target (of `extent` pixels).
+    fn paint(
+        &mut self,
+        ctx: &GpuContext,
+        egui_ctx: &egui::Context,
+        encoder: &mut wgpu::CommandEncoder,
+        wanted: &Drawn,
+        extent: (u32, u32),
+    ) {
+        let Some(target) = &self.target else {
+            return;
+        };
+        let jobs = egui_ctx.tessellate(wanted.shapes.clone(), wanted.pixels_per_point);
+        let screen = egui_wgpu::ScreenDescriptor {
+            size_in_pixels: [extent.0, extent.1],
+            pixels_per_point: wanted.pixels_per_point,
+        };
+        let extra = self
+            .renderer
+            .update_buffers(&ctx.device, &ctx.queue, encoder, &jobs, &screen);
+        // Command buffers egui's callbacks return (none here) go first.
+        if !extra.is_empty() {
+            ctx.queue.submit(extra);
+        }
+        let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("side panel"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &target.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(super::graphics::CLEAR),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            ..Default::default()
+        });
+        let mut pass = pass.forget_lifetime();
+        self.renderer.render(&mut pass, &jobs, &screen);
+    }
+}
+
+/// Copies `rect` of `from` to the same place in `to`.
+fn copy_rect(
+    encoder: &mut wgpu::CommandEncoder,
+    from: &wgpu::Texture,
+    to: &wgpu::Texture,
+    rect: PixelRect,
+) {
+    let at = |texture| wgpu::TexelCopyTextureInfo {
+        texture,
+        mip_level: 0,
+        origin: wgpu::Origin3d {
             x: rect.x,
             y: rect.y,
             z: 0,
-        };
-        encoder.copy_texture_to_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &target.texture,
-                mip_level: 0,
-                origin,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::TexelCopyTextureInfo {
-                texture: window,
-                mip_level: 0,
-                origin,
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::Extent3d {
-                width: rect.width,
-                height: rect.height,
-                depth_or_array_layers: 1,
-            },
-        );
-        Ok(())
-    }
+        },
+        aspect: wgpu::TextureAspect::All,
+    };
+    encoder.copy_texture_to_texture(
+        at(from),
+        at(to),
+        wgpu::Extent3d {
+            width: rect.width,
+            height: rect.height,
+            depth_or_array_layers: 1,
+        },
+    );
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub struct Laid {
     pub copied: Vec<PaneId>,
     /// The side panel's rectangle in points (see [`super::panel_cache`]).
     pub panel: Option<egui::Rect>,
+    /// The pane under the pointer: the one the user works in, drawn first.
+    pub hovered: Option<PaneId>,
 }
 
 /// Draws the UI, applying edits to the model and collecting actions.
@@ -61,6 +63,7 @@ pub fn draw(
         );
     });
     laid.panel = Some(panel);
+    laid.hovered = hovered;
     if model.view.show_help {
         let mut open = true;
         egui::Window::new("Help (F1)")
