@@ -13,7 +13,7 @@ use winit::event_loop::ActiveEventLoop;
 
 use super::app_events::ViewerOptions;
 use super::frame_stats::FrameStats;
-use super::graphics::{Graphics, PaneCopy, Presented};
+use super::graphics::{Graphics, Presented};
 use super::keyframes::{BackgroundWrites, KeyFrameJob};
 use super::loader::{LoadOutcome, Loaded, Loader};
 use super::pane_renderer::PaneRenderer;
@@ -418,7 +418,7 @@ impl App {
         };
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
-        let copies = pane_copies(&self.panes, &self.laid, ppp);
+        let copies = self.laid.copies(&self.panes, ppp);
         let out = super::graphics::FrameOutput {
             shapes: output.shapes,
             pixels_per_point: ppp,
@@ -507,21 +507,4 @@ impl App {
         }
         event_loop.exit();
     }
-}
-
-/// The finished pane images the layout left to be copied into the window, with their
-/// origins in physical pixels.
-fn pane_copies<'a>(panes: &'a PaneRenderer, laid: &Laid, ppp: f32) -> Vec<PaneCopy<'a>> {
-    laid.copied
-        .iter()
-        .filter_map(|&pane| {
-            let texture = panes.full_texture(pane)?;
-            let r = laid.rects.get(&pane)?;
-            let origin = (
-                (r.min.x * ppp).round() as u32,
-                (r.min.y * ppp).round() as u32,
-            );
-            Some(PaneCopy { texture, origin })
-        })
-        .collect()
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::graphics::PaneCopy;
 use super::pane_renderer::PaneRenderer;
 use super::pane_view;
 use super::panels::{self, Action, PanelText};
@@ -22,6 +23,25 @@ pub struct Laid {
     pub panel: Option<egui::Rect>,
     /// The pane under the pointer: the one the user works in, drawn first.
     pub hovered: Option<PaneId>,
+}
+
+impl Laid {
+    /// The finished pane images this layout leaves to be copied into the window, with
+    /// their origins in physical pixels (`ppp`: pixels per point).
+    pub fn copies<'a>(&self, panes: &'a PaneRenderer, ppp: f32) -> Vec<PaneCopy<'a>> {
+        self.copied
+            .iter()
+            .filter_map(|&pane| {
+                let texture = panes.full_texture(pane)?;
+                let r = self.rects.get(&pane)?;
+                let origin = (
+                    (r.min.x * ppp).round() as u32,
+                    (r.min.y * ppp).round() as u32,
+                );
+                Some(PaneCopy { texture, origin })
+            })
+            .collect()
+    }
 }
 
 /// Draws the UI, applying edits to the model and collecting actions.
