@@ -48,14 +48,39 @@ fn load(path: &Path) -> image::RgbaImage {
         .to_rgba8()
 }
 
-#[test]
-fn scripted_session_changes_what_it_should() {
+/// Runs the viewer on the phantom with `script` (a script file in `dir`); `None` when the
+/// test has to be skipped (no display, or no GPU adapter without PETCT_REQUIRE_GPU=1).
+fn run_viewer(dir: &Path, script: &str, extra: &[&str]) -> Option<std::process::Output> {
     let headless = std::env::var_os("DISPLAY").is_none();
     if headless && !have("xvfb-run") {
         assert!(!required(), "xvfb-run is missing and PETCT_REQUIRE_GPU=1");
         eprintln!("skipping: no display and no xvfb-run");
-        return;
+        return None;
     }
+    let script_path = dir.join("script.txt");
+    std::fs::write(&script_path, script).unwrap();
+    let exe = env!("CARGO_BIN_EXE_petct");
+    let mut cmd = if headless {
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "-s", "-screen 0 1280x900x24", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(["view", "--no-config", "--size", "900x640", "--script"])
+        .arg(&script_path)
+        .args(extra);
+    let out = cmd.output().expect("viewer starts");
+    let log = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && !required() && log.contains("no GPU adapter") {
+        eprintln!("skipping: {log}");
+        return None;
+    }
+    Some(out)
+}
+
+#[test]
+fn scripted_session_changes_what_it_should() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let script = format!(
@@ -68,33 +93,12 @@ fn scripted_session_changes_what_it_should() {
         k = d.join("key.png").display(),
         ks = d.join("key_coronal.png").display()
     );
-    std::fs::write(d.join("script.txt"), script).unwrap();
-    let exe = env!("CARGO_BIN_EXE_petct");
-    let script_path = d.join("script.txt");
     let stats_path = d.join("frames.json");
-    let args = [
-        "view",
-        "--no-config",
-        "--size",
-        "900x640",
-        "--script",
-        script_path.to_str().unwrap(),
-        "--frame-stats",
-        stats_path.to_str().unwrap(),
-    ];
-    let mut cmd = if headless {
-        let mut c = Command::new("xvfb-run");
-        c.args(["-a", "-s", "-screen 0 1280x900x24", exe]);
-        c
-    } else {
-        Command::new(exe)
-    };
-    let out = cmd.args(args).output().expect("viewer starts");
-    let log = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() && !required() && log.contains("no GPU adapter") {
-        eprintln!("skipping: {log}");
+    let stats_arg = ["--frame-stats", stats_path.to_str().unwrap()];
+    let Some(out) = run_viewer(d, &script, &stats_arg) else {
         return;
-    }
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "viewer failed: {log}");
     let (a, b, key) = (
         load(&d.join("a.png")),
@@ -141,4 +145,41 @@ fn scripted_session_changes_what_it_should() {
         env!("CARGO_MANIFEST_DIR"),
         "/target/test-output/viewer.png"
     ));
+}
+
+#[test]
+fn a_lost_gpu_device_is_recreated_and_the_study_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (before, after) = (d.join("before.png"), d.join("after.png"));
+    let script = format!(
+        "wait\nscroll axial 5\nscreenshot {}\nlose-device\nwait\nscreenshot {}\nquit\n",
+        before.display(),
+        after.display()
+    );
+    let Some(out) = run_viewer(d, &script, &[]) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    assert!(!log.contains("panicked"), "a panic was printed: {log}");
+    assert!(log.contains("device lost"), "the loss was not seen: {log}");
+    let (a, b) = (load(&before), load(&after));
+    assert!(
+        distinct_colours(&a) > 200,
+        "the first screenshot looks empty"
+    );
+    assert!(
+        distinct_colours(&b) > 200,
+        "the screenshot after recovery looks empty"
+    );
+    // The same study, slice and view: only the status line may differ.
+    let whole = region_difference(&a, &b, [0.0, 0.0, 1.0, 1.0]);
+    assert!(
+        whole < 3.0,
+        "the view after recovery differs from before: {whole:.2}/255"
+    );
+    let left = 250.0 / 900.0;
+    let panes = region_difference(&a, &b, [left + 0.02, 0.05, 0.98, 0.9]);
+    assert!(panes < 2.0, "the panes changed: {panes:.2}/255");
 }

@@ -3,7 +3,7 @@
 mod hotspots;
 mod info;
 mod phantom;
-mod render;
+pub mod render;
 mod view;
 
 use std::path::PathBuf;

@@ -248,6 +248,13 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     }
     let ctx = GpuContext::new_headless()?;
     tracing::info!("rendering on {}", ctx.adapter_description());
+    render_study(&ctx, args, &study)
+}
+
+/// Renders a loaded study as `args` say, on a given GPU context. A device lost on the way
+/// is an error ([`crate::render::context::RenderError::DeviceLost`]), checked after the
+/// upload and after every image.
+pub fn render_study(ctx: &GpuContext, args: &RenderArgs, study: &ViewStudy) -> anyhow::Result<()> {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
@@ -255,10 +262,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
+    ctx.check_lost()?;
     for w in &scene.warnings {
         eprintln!("warning: {w}");
     }
-    let settings = settings(args, &study);
+    let settings = settings(args, study);
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let options = KeyFrameOptions {
         colorbar: args.colorbar,
@@ -266,7 +274,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         lesions: Vec::new(),
     };
     let compose = |img: &mut image::RgbaImage, view: KeyFrameView| {
-        keyframe::compose(img, &study, &settings, view, &options);
+        keyframe::compose(img, study, &settings, view, &options);
     };
     if let Some(orientation) = args.mode.mpr() {
         let cursor = args
@@ -277,7 +285,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         view.zoom = args.zoom;
         view.crosshair = false;
         let mut img =
-            renderer.render_mpr_image(&ctx, &scene, &settings, &view, args.width, args.height)?;
+            renderer.render_mpr_image(ctx, &scene, &settings, &view, args.width, args.height)?;
         compose(&mut img, KeyFrameView::Slice(orientation));
         write_png_atomic(&img, &args.out)?;
         println!("wrote {}", args.out.display());
@@ -287,7 +295,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     match args.turntable {
         None => {
             let mut img = renderer.render_3d_image(
-                &ctx,
+                ctx,
                 &mut scene,
                 &settings,
                 &cam,
@@ -309,7 +317,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                 let mut c = cam;
                 c.azimuth_deg += 360.0 * i as f32 / n as f32;
                 let mut img = renderer.render_3d_image(
-                    &ctx,
+                    ctx,
                     &mut scene,
                     &settings,
                     &c,

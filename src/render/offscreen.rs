@@ -61,7 +61,9 @@ impl OffscreenTarget {
     }
 
     /// Copies the target back to the CPU as an RGBA8 image.
+    /// A lost device is [`RenderError::DeviceLost`], checked before and after the work.
     pub fn read(&self, ctx: &GpuContext) -> Result<image::RgbaImage, RenderError> {
+        ctx.check_lost()?;
         let unpadded = self.width * 4;
         let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
         let padded = unpadded.div_ceil(align) * align;
@@ -98,9 +100,10 @@ impl OffscreenTarget {
         buffer.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
-        ctx.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let polled = ctx.device.poll(wgpu::PollType::wait_indefinitely());
+        // A device lost while drawing fails the poll or the mapping; the loss is the news.
+        ctx.check_lost()?;
+        polled.map_err(|e| RenderError::Readback(e.to_string()))?;
         rx.recv()
             .map_err(|e| RenderError::Readback(e.to_string()))?
             .map_err(|e| RenderError::Readback(e.to_string()))?;

@@ -19,6 +19,7 @@ use super::loader::{LoadOutcome, Loaded, Loader};
 use super::pane_renderer::PaneRenderer;
 use super::panels::{Action, PanelText};
 use super::reading::ReadingModel;
+use super::recovery::Recovery;
 use super::render_key::{SceneStamp, VolumeKey};
 use super::script::Command;
 use super::script_runner::{Effect, Readiness, ScriptRunner};
@@ -35,9 +36,6 @@ pub const DEMO_DEG_PER_S: f32 = 30.0;
 const DEMO_STEP_DEG: f32 = 10.0;
 /// While loading, the window wakes this often to show progress.
 pub(super) const LOADING_POLL: Duration = Duration::from_millis(30);
-
-/// Key-frame pane size before the first layout, pixels.
-const FALLBACK_PANE_PX: (u32, u32) = (256, 256);
 
 /// Recent studies kept in the settings.
 const MAX_RECENT: usize = 8;
@@ -70,6 +68,8 @@ pub(super) struct App {
     /// and its hot spots are segmented (such frames are not interaction, and a script's
     /// `wait` waits for them).
     pub(super) opening: bool,
+    /// A lost device or surface being recreated.
+    pub(super) recovery: Recovery,
     pub(super) fatal: Option<anyhow::Error>,
 }
 
@@ -109,6 +109,7 @@ impl App {
             last_tick: Instant::now(),
             last_volume_key: None,
             opening: false,
+            recovery: Recovery::default(),
             fatal: None,
         }
     }
@@ -213,6 +214,7 @@ impl App {
             Effect::KeyFrame(path, pane) => self.action(Action::KeyFrame(pane, Some(path))),
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
             Effect::Quit => self.exit(event_loop),
+            Effect::LoseDevice => self.lose_device(),
         }
     }
 
@@ -241,40 +243,6 @@ impl App {
                 }
             }
         }
-    }
-
-    pub(super) fn start_key_frame(
-        &mut self,
-        pane: PaneId,
-        path: Option<PathBuf>,
-    ) -> anyhow::Result<()> {
-        let (Some(gfx), Some(scene)) = (&mut self.gfx, &self.scene) else {
-            anyhow::bail!("no study is shown");
-        };
-        let path = path.unwrap_or_else(|| super::keyframes::default_path(&self.model, pane));
-        let px = self
-            .laid
-            .pixels
-            .get(&pane)
-            .copied()
-            .unwrap_or(FALLBACK_PANE_PX);
-        if pane == PaneId::ThreeD {
-            self.keyframe_job = Some(KeyFrameJob::start(&gfx.ctx, &self.model, px, path)?);
-            return Ok(());
-        }
-        let request = super::keyframes::KeyFrameRequest {
-            pane,
-            pane_px: px,
-            path,
-        };
-        super::keyframes::save_slice(
-            &gfx.ctx,
-            &mut gfx.renderer,
-            scene,
-            &self.model,
-            request,
-            &mut self.writes,
-        )
     }
 
     /// Turns the demo view by the time passed, not by the frame count.
@@ -383,6 +351,9 @@ impl App {
         if self.script.active() {
             self.step_script(event_loop);
         }
+        if !self.recover_graphics() {
+            return Ok(());
+        }
         self.tick_demo();
         let Some(gfx) = &mut self.gfx else {
             return Ok(());
@@ -433,6 +404,10 @@ impl App {
                 }
             }
             Ok(Presented::Retry) => self.screenshot = shot,
+            Ok(Presented::Lost) => {
+                self.screenshot = shot;
+                self.recovery.surface_lost();
+            }
             Err(e) => self.model.message(format!("screenshot failed: {e:#}")),
         }
         let opening = self.loader.busy() || self.opening;

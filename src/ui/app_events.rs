@@ -115,15 +115,23 @@ impl ApplicationHandler for App {
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
         self.poll_background();
+        // Lost graphics draw nothing until the next attempt to recreate them is due.
+        let retry = self.recovery.next_try();
+        let now = Instant::now();
         if let Some(gfx) = &self.gfx {
-            if self.busy() || self.pending_open.is_some() {
+            let wanted = match retry {
+                Some(at) => at <= now,
+                None => self.busy() || self.pending_open.is_some(),
+            };
+            if wanted {
                 gfx.window.request_redraw();
             }
         }
-        if self.loader.busy() {
-            event_loop.set_control_flow(ControlFlow::WaitUntil(Instant::now() + LOADING_POLL));
-        } else {
-            event_loop.set_control_flow(ControlFlow::Wait);
-        }
+        let flow = match retry {
+            Some(at) if at > now => ControlFlow::WaitUntil(at),
+            _ if self.loader.busy() => ControlFlow::WaitUntil(now + LOADING_POLL),
+            _ => ControlFlow::Wait,
+        };
+        event_loop.set_control_flow(flow);
     }
 }

@@ -41,6 +41,8 @@ pub struct Graphics {
     pub copy_panes: bool,
     /// Whether the device rasterizes on the CPU (Mesa's llvmpipe).
     software: bool,
+    /// Frames in a row whose surface texture could not be had (see [`Presented::Lost`]).
+    surface_failures: u32,
     pub egui_renderer: egui_wgpu::Renderer,
     /// The side panel's last image (see [`super::panel_cache`]).
     panel_cache: PanelCache,
@@ -58,7 +60,13 @@ pub enum Presented {
     Yes,
     /// The surface was outdated or lost and has been reconfigured; draw again.
     Retry,
+    /// The device is lost, or the surface stayed lost through [`MAX_SURFACE_FAILURES`]
+    /// reconfigurations: only [`Graphics::rebuild`] can draw again.
+    Lost,
 }
+
+/// Frames in a row without a surface texture before the surface counts as lost for good.
+pub const MAX_SURFACE_FAILURES: u32 = 3;
 
 impl Graphics {
     /// Opens the window and sets up the device and surface.
@@ -72,17 +80,7 @@ impl Graphics {
             .with_title("petct viewer")
             .with_inner_size(winit::dpi::LogicalSize::new(size.0, size.1));
         let window = Arc::new(event_loop.create_window(attrs)?);
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-        desc.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
-        let instance = wgpu::Instance::new(desc);
-        let surface = instance.create_surface(window.clone())?;
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            compatible_surface: Some(&surface),
-            ..Default::default()
-        }))?;
-        let ctx = GpuContext::from_adapter(adapter)?;
-        let config = surface_config(&surface, &ctx, window.inner_size())?;
+        let (surface, ctx, config) = connect(&window)?;
         surface.configure(&ctx.device, &config);
         let egui_renderer = egui_wgpu::Renderer::new(&ctx.device, config.format, egui_options());
         let egui_state = egui_winit::State::new(
@@ -100,6 +98,7 @@ impl Graphics {
             pane_renderer: Renderer::new(&ctx.device, config.format),
             copy_panes: config.usage.contains(wgpu::TextureUsages::COPY_DST),
             software: ctx.adapter.get_info().device_type == wgpu::DeviceType::Cpu,
+            surface_failures: 0,
             window,
             surface,
             config,
@@ -107,6 +106,32 @@ impl Graphics {
             egui_renderer,
             egui_state,
         })
+    }
+
+    /// Replaces the device, the surface and everything made on them (pipelines, egui's
+    /// renderer, the panel cache) with new ones for the same window, after a device loss
+    /// or a surface that reconfiguring does not bring back. The window and egui's input
+    /// state stay. On an error nothing has changed, and it can be tried again.
+    pub fn rebuild(&mut self) -> anyhow::Result<()> {
+        let (surface, ctx, config) = connect(&self.window)?;
+        // The old surface (and its swap chain) goes before the new one is configured: a
+        // window takes one swap chain at a time.
+        self.surface = surface;
+        self.surface.configure(&ctx.device, &config);
+        self.panel_cache = PanelCache::new(&ctx.device, config.format);
+        self.renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+        self.pane_renderer = Renderer::new(&ctx.device, config.format);
+        self.egui_renderer = egui_wgpu::Renderer::new(&ctx.device, config.format, egui_options());
+        self.copy_panes = config.usage.contains(wgpu::TextureUsages::COPY_DST);
+        self.software = ctx.adapter.get_info().device_type == wgpu::DeviceType::Cpu;
+        self.surface_failures = 0;
+        self.egui_state
+            .set_max_texture_side(ctx.device.limits().max_texture_dimension_2d as usize);
+        self.config = config;
+        // The lost context goes last, after everything made on it.
+        self.ctx = ctx;
+        tracing::info!("graphics recreated on {}", self.ctx.adapter_description());
+        Ok(())
     }
 
     /// Draws every pipeline once into a tiny target, so that drivers that compile shader
@@ -208,18 +233,15 @@ impl Graphics {
         egui_ctx: &egui::Context,
         out: FrameOutput,
     ) -> anyhow::Result<Presented> {
+        if self.ctx.is_lost() {
+            return Ok(Presented::Lost);
+        }
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f)
             | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                self.surface.configure(&self.ctx.device, &self.config);
-                return Ok(Presented::Retry);
-            }
-            other => {
-                tracing::warn!("surface: {other:?}");
-                return Ok(Presented::Retry);
-            }
+            failed => return Ok(self.surface_failed(failed)),
         };
+        self.surface_failures = 0;
         let size = (self.config.width, self.config.height);
         let view = frame.texture.create_view(&Default::default());
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
@@ -283,6 +305,26 @@ impl Graphics {
             result?;
         }
         Ok(Presented::Yes)
+    }
+
+    /// Handles a frame without a surface texture: reconfigures an outdated or lost surface
+    /// and says to draw again, until the failures in a row say the surface is lost for good.
+    fn surface_failed(&mut self, failed: wgpu::CurrentSurfaceTexture) -> Presented {
+        match failed {
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
+                return Presented::Retry
+            }
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.surface.configure(&self.ctx.device, &self.config);
+            }
+            other => tracing::warn!("surface: {other:?}"),
+        }
+        self.surface_failures += 1;
+        if self.surface_failures >= MAX_SURFACE_FAILURES {
+            Presented::Lost
+        } else {
+            Presented::Retry
+        }
     }
 
     /// Copies the side panel's cached image into the window (redrawing it first if its
@@ -392,6 +434,28 @@ fn copy_into(
             depth_or_array_layers: 1,
         },
     );
+}
+
+/// A device, a surface and its configuration (not yet applied) for the window, on an adapter that can present to it.
+fn connect(
+    window: &Arc<Window>,
+) -> anyhow::Result<(
+    wgpu::Surface<'static>,
+    GpuContext,
+    wgpu::SurfaceConfiguration,
+)> {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    desc.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
+    let instance = wgpu::Instance::new(desc);
+    let surface = instance.create_surface(window.clone())?;
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        compatible_surface: Some(&surface),
+        ..Default::default()
+    }))?;
+    let ctx = GpuContext::from_adapter(adapter)?;
+    let config = surface_config(&surface, &ctx, window.inner_size())?;
+    Ok((surface, ctx, config))
 }
 
 /// A surface configuration for the window: a non-sRGB format (the panes are already in

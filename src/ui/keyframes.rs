@@ -26,8 +26,48 @@ use crate::render::settings::RenderSettings;
 const SCALE: u32 = 2;
 const MIN_EDGE: u32 = 64;
 const MAX_EDGE: u32 = 4096;
+/// Key-frame pane size before the first layout, pixels.
+const FALLBACK_PANE_PX: (u32, u32) = (256, 256);
 /// Lesions within this distance of a slice plane are labelled on it (mm).
 const SLICE_LABEL_DISTANCE_MM: f32 = 4.0;
+
+impl super::app::App {
+    /// Starts a key frame of `pane` (written to `path`, or a default name): slices are
+    /// drawn at once, the 3D view over the next frames.
+    pub(super) fn start_key_frame(
+        &mut self,
+        pane: PaneId,
+        path: Option<PathBuf>,
+    ) -> anyhow::Result<()> {
+        let (Some(gfx), Some(scene)) = (&mut self.gfx, &self.scene) else {
+            anyhow::bail!("no study is shown");
+        };
+        let path = path.unwrap_or_else(|| default_path(&self.model, pane));
+        let px = self
+            .laid
+            .pixels
+            .get(&pane)
+            .copied()
+            .unwrap_or(FALLBACK_PANE_PX);
+        if pane == PaneId::ThreeD {
+            self.keyframe_job = Some(KeyFrameJob::start(&gfx.ctx, &self.model, px, path)?);
+            return Ok(());
+        }
+        let request = KeyFrameRequest {
+            pane,
+            pane_px: px,
+            path,
+        };
+        save_slice(
+            &gfx.ctx,
+            &mut gfx.renderer,
+            scene,
+            &self.model,
+            request,
+            &mut self.writes,
+        )
+    }
+}
 
 /// A 3D key frame being ray-marched.
 pub struct KeyFrameJob {

@@ -4,7 +4,8 @@
 //! loads. Its parts, each with one job:
 //! - [`reading`]: the window-free reading model (study, view, SUV inputs, hot spots,
 //!   selection), unit-tested without a window; [`state`] holds the view conventions.
-//! - `graphics`: surface, device, egui renderer, presenting.
+//! - `graphics`: surface, device, egui renderer, presenting; `recovery`: new graphics
+//!   after the device or the surface is lost.
 //! - `pane_renderer` with `render_key` and `panes`: draws a pane when its render key
 //!   changes; coarse 3D while interacting, refinement in timed bands afterwards.
 //! - [`input`] (gestures and sliders, shared by mouse and scripts), `shortcuts`,
@@ -32,6 +33,7 @@ mod panel_cache;
 mod panels;
 mod panes;
 pub mod reading;
+mod recovery;
 mod render_key;
 pub mod script;
 mod script_runner;

@@ -31,6 +31,8 @@
 //! select-lesion N              select the N-th lesion of the table (1 = highest SUVmax)
 //! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json)
 //! sleep MS                     pause
+//! lose-device                  destroy the GPU device as a driver reset would (testing:
+//!                              the viewer recreates its graphics and keeps the study)
 //! quit                         close the viewer
 //! ```
 
@@ -71,6 +73,7 @@ pub enum Command {
     SelectLesion(usize),
     ExportHotspots(PathBuf),
     Sleep(u64),
+    LoseDevice,
     Quit,
 }
 
@@ -212,6 +215,7 @@ fn parse_line(l: &str) -> Result<Command, String> {
         },
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
         "sleep" => Command::Sleep(a.num(0, "milliseconds")?),
+        "lose-device" => Command::LoseDevice,
         "quit" | "exit" => Command::Quit,
         other => return Err(format!("unknown command '{other}'")),
     })
@@ -286,6 +290,13 @@ mod tests {
             s[9],
             Command::Hotspots(Method::PercentOfMax { fraction: 0.5 })
         );
+    }
+
+    #[test]
+    fn lose_device_is_a_command_of_its_own() {
+        let s = parse("wait\nlose-device\nwait").unwrap();
+        assert_eq!(s[1], Command::LoseDevice);
+        assert!(!Command::LoseDevice.is_interaction());
     }
 
     #[test]

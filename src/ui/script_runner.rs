@@ -34,6 +34,8 @@ pub enum Effect {
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
     ExportHotspots(PathBuf),
+    /// Destroy the GPU device (testing recovery).
+    LoseDevice,
     Quit,
 }
 
@@ -79,6 +81,7 @@ impl ScriptRunner {
                     Command::Load(_)
                         | Command::Screenshot(_)
                         | Command::KeyFrame(..)
+                        | Command::LoseDevice
                         | Command::Quit
                 );
             if let Command::Sleep(ms) = cmd {
@@ -163,6 +166,7 @@ pub fn apply(
             model.select_lesion(n - 1);
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
+        Command::LoseDevice => return Ok(Effect::LoseDevice),
         Command::Quit => return Ok(Effect::Quit),
     }
     Ok(Effect::None)
