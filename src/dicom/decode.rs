@@ -4,15 +4,13 @@
 //! RLE, JPEG baseline/lossless, JPEG 2000); this module turns the decoded samples into
 //! physical values.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
 use rayon::prelude::*;
 
 use super::assemble::{Assembly, SliceSource};
 use super::cancel::CancelFlag;
 use super::error::DicomError;
-use super::scan::{error_chain, open_dicom, panic_message};
+use super::scan::{error_chain, open_dicom};
 use super::series::Series;
 
 /// Slices of one file and where their values go.
@@ -88,14 +86,15 @@ fn decode_file_into(
         return Ok(None);
     }
     let single = targets.len() == 1;
-    let decoded = catch_unwind(AssertUnwindSafe(|| {
+    check_decoded_size(&obj, header).map_err(decode_error)?;
+    let decoded = super::quiet_panic::catch_quietly(|| {
         if single && header.frames.len() > 1 {
             obj.decode_pixel_data_frame(targets[0].0.frame)
         } else {
             obj.decode_pixel_data()
         }
-    }))
-    .map_err(|p| decode_error(format!("decoder failed: {}", panic_message(p.as_ref()))))?
+    })
+    .map_err(|p| decode_error(format!("the compressed data is corrupt (decoder: {p})")))?
     .map_err(|e| decode_error(error_chain(&e)))?;
     if decoded.samples_per_pixel() != 1 {
         return Err(decode_error(format!(
@@ -318,6 +317,44 @@ impl SampleFormat {
         }
         Ok(())
     }
+}
+
+/// Most bytes compressed pixel data may decode to, whatever the file: 4 GiB.
+pub const MAX_DECODED_BYTES: u64 = 4 << 30;
+/// Most bytes compressed pixel data may decode to per byte of file (RLE expands at most
+/// 64-fold, lossless JPEG far less), plus a small allowance for tiny files.
+const MAX_EXPANSION: u64 = 128;
+const EXPANSION_ALLOWANCE: u64 = 1 << 20;
+
+/// Refuses compressed pixel data whose decoded size (rows x columns x frames x samples x
+/// bytes) is absurd or far beyond what the file's bytes can hold, before the decoder
+/// allocates it.
+fn check_decoded_size(
+    obj: &dicom_object::DefaultDicomObject,
+    header: &super::header::FileHeader,
+) -> Result<(), String> {
+    let bits = super::attrs::int(obj, dicom_dictionary_std::tags::BITS_ALLOCATED)
+        .unwrap_or(16)
+        .clamp(1, 64) as u64;
+    let decoded = u64::from(header.rows)
+        * u64::from(header.columns)
+        * header.frames.len() as u64
+        * u64::from(header.samples_per_pixel.max(1))
+        * bits.div_ceil(8);
+    let file_len = std::fs::metadata(&header.path).map_or(0, |m| m.len());
+    let limit = (file_len * MAX_EXPANSION + EXPANSION_ALLOWANCE).min(MAX_DECODED_BYTES);
+    if decoded > limit {
+        return Err(format!(
+            "{} x {} pixels x {} frames would decode to {} bytes, more than a {}-byte file \
+             can hold",
+            header.columns,
+            header.rows,
+            header.frames.len(),
+            super::validate::thousands(decoded),
+            super::validate::thousands(file_len)
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

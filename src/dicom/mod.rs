@@ -12,16 +12,19 @@ pub mod datetime;
 mod decode;
 mod error;
 mod header;
+mod quiet_panic;
 mod scan;
 mod series;
 mod study;
 pub mod suv;
 mod suv_time;
+mod validate;
 
 pub use assemble::{assemble, Assembly, SliceSource};
 pub use cancel::CancelFlag;
 pub use error::DicomError;
 pub use header::{FileHeader, FrameHeader, PatientInfo};
+pub use quiet_panic::contained_panics;
 pub use scan::{collect_files, open_dicom, scan, scan_cancellable, ScanResult};
 pub use series::{choose_ct, choose_pet, Choice, Series};
 pub use study::{
@@ -30,3 +33,4 @@ pub use study::{
     Study,
 };
 pub use suv::{SuvCalibration, SuvInputs, SuvOverrides, SuvUnavailable};
+pub use validate::MAX_DEPTH;

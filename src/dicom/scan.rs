@@ -2,7 +2,6 @@
 //! image files by SeriesInstanceUID.
 
 use std::collections::BTreeMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use dicom_dictionary_std::tags;
@@ -28,7 +27,8 @@ pub struct ScanResult {
 /// Opens a DICOM file, turning both parser errors and parser panics into errors naming it.
 pub fn open_dicom(path: &Path, headers_only: bool) -> Result<DefaultDicomObject, DicomError> {
     check_preamble(path)?;
-    let opened = catch_unwind(AssertUnwindSafe(|| {
+    super::validate::check_file(path, headers_only)?;
+    let opened = super::quiet_panic::catch_quietly(|| {
         let options = OpenFileOptions::new();
         let options = if headers_only {
             options.read_until(tags::PIXEL_DATA)
@@ -36,16 +36,16 @@ pub fn open_dicom(path: &Path, headers_only: bool) -> Result<DefaultDicomObject,
             options
         };
         options.open_file(path)
-    }));
+    });
     match opened {
         Ok(Ok(obj)) => Ok(obj),
         Ok(Err(e)) => Err(DicomError::Unreadable {
             path: path.into(),
             reason: error_chain(&e),
         }),
-        Err(panic) => Err(DicomError::ParserPanic {
+        Err(reason) => Err(DicomError::ParserPanic {
             path: path.into(),
-            reason: panic_message(panic.as_ref()),
+            reason,
         }),
     }
 }
@@ -87,14 +87,6 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
-}
-
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown failure".into())
 }
 
 /// Expands folders recursively (skipping hidden entries) into a sorted list of files.
