@@ -24,6 +24,26 @@ pub fn brick_size_for(spacing: [f64; 3]) -> usize {
     }
 }
 
+/// Most bytes of 16-bit texels one volume may take on the device (1 GiB: a 512 x 512 x
+/// 2,048 total-body CT fits; larger volumes are downsampled with a warning).
+pub const VOLUME_BUDGET_BYTES: u64 = 1 << 30;
+
+/// The smallest whole factor that brings every dimension within `max_dim` and the texels
+/// (2 bytes each) within `budget` bytes.
+fn downsample_factor(d: [usize; 3], max_dim: usize, budget: u64) -> usize {
+    let mut factor = d
+        .iter()
+        .map(|&n| n.div_ceil(max_dim.max(1)))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let bytes = |f: usize| d.iter().map(|&n| n.div_ceil(f) as u64).product::<u64>() * 2;
+    while bytes(factor) > budget.max(2) && d.iter().any(|&n| n > factor) {
+        factor += 1;
+    }
+    factor
+}
+
 /// A volume converted for upload.
 #[derive(Debug, Clone)]
 pub struct PreparedVolume {
@@ -52,21 +72,34 @@ pub struct BrickGrid {
 
 impl PreparedVolume {
     /// Converts a volume, downsampling by whole factors until every dimension fits
-    /// `max_dim`. `value_scale` divides values before they are stored as f16 (PET values
-    /// in Bq/mL can exceed f16's range). Returns a warning when downsampled.
+    /// `max_dim` and its texels fit [`VOLUME_BUDGET_BYTES`]. `value_scale` divides values
+    /// before they are stored as f16 (PET values in Bq/mL can exceed f16's range). Returns a
+    /// warning when downsampled.
     pub fn new(volume: &Volume, max_dim: usize, value_scale: f32) -> (Self, Option<String>) {
+        Self::within(volume, max_dim, VOLUME_BUDGET_BYTES, value_scale)
+    }
+
+    /// As [`Self::new`], with a memory budget of `budget` bytes of texels.
+    pub fn within(
+        volume: &Volume,
+        max_dim: usize,
+        budget: u64,
+        value_scale: f32,
+    ) -> (Self, Option<String>) {
         let d = volume.dims();
-        let factor = d
-            .iter()
-            .map(|&n| n.div_ceil(max_dim.max(1)))
-            .max()
-            .unwrap_or(1)
-            .max(1);
+        let factor = downsample_factor(d, max_dim, budget);
         let (geometry, values, warning) = if factor > 1 {
             let (g, v) = downsample(volume, factor);
             let warning = format!(
-                "volume {}x{}x{} exceeds the GPU's 3D texture limit {max_dim}; downsampled by {factor} to {}x{}x{}",
-                d[0], d[1], d[2], g.dims[0], g.dims[1], g.dims[2]
+                "volume {}x{}x{} exceeds the GPU's 3D texture limit of {max_dim} or its memory \
+                 budget of {} MiB; downsampled by {factor} to {}x{}x{}",
+                d[0],
+                d[1],
+                d[2],
+                budget >> 20,
+                g.dims[0],
+                g.dims[1],
+                g.dims[2]
             );
             tracing::warn!("{warning}");
             (g, v, Some(warning))
@@ -248,6 +281,18 @@ mod tests {
         let (lo, _) = v.geometry.patient_bounds();
         let (plo, _) = p.geometry.patient_bounds();
         assert!((lo - plo).length() < 1e-9);
+    }
+
+    #[test]
+    fn volumes_beyond_the_memory_budget_are_downsampled() {
+        let v = ramp([20, 10, 10]);
+        // 2,000 texels = 4,000 bytes; a 400-byte budget needs a factor of 3 (7x4x4 = 112
+        // texels = 224 bytes; a factor of 2 leaves 10x5x5 = 250 texels = 500 bytes).
+        let (p, w) = PreparedVolume::within(&v, 2048, 400, 1.0);
+        assert_eq!(p.dims(), [7, 4, 4]);
+        assert!(w.unwrap().contains("memory budget"));
+        let (_, none) = PreparedVolume::within(&v, 2048, 4000, 1.0);
+        assert!(none.is_none());
     }
 
     #[test]
