@@ -62,18 +62,26 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let (failures, slowest, ran) = fuzz::run(&seeds, cases, seed, scratch.path());
+    let report = fuzz::run(&seeds, cases, seed, scratch.path());
     println!(
-        "{ran} cases over {} seeds in {:.1} s, slowest {:?} ({}), {} panics contained",
+        "{} cases over {} seeds in {:.1} s, slowest {:?} ({}), {} panics contained",
+        report.cases,
         seeds.len(),
         started.elapsed().as_secs_f64(),
-        slowest.0,
-        slowest.1,
-        petct::dicom::contained_panics()
+        report.slowest.0,
+        report.slowest.1,
+        report.contained.len()
     );
-    for f in &failures {
+    for c in &report.contained {
+        println!("contained a decoder panic: {c}");
+    }
+    for f in &report.failures {
         println!("FAILED {}: {}", f.case, f.problem);
     }
-    anyhow::ensure!(failures.is_empty(), "{} failures", failures.len());
+    anyhow::ensure!(
+        report.failures.is_empty(),
+        "{} failures",
+        report.failures.len()
+    );
     Ok(())
 }

@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/fuzz.rs"]
+mod fuzz;
+#[path = "common/fuzz_seeds.rs"]
+mod fuzz_seeds;
 #[path = "common/samples.rs"]
 mod samples;
 
@@ -104,4 +108,45 @@ fn broken_files_print_one_plain_line_each_and_no_panic() {
         let lines = text.lines().filter(|l| l.contains(name)).count();
         assert!(lines >= 1, "{name} is not named: {text}");
     }
+}
+
+#[test]
+fn a_corrupt_rle_file_that_panics_the_decoder_prints_one_line() {
+    // Mutate the RLE seed until dicom-pixeldata's RLE decoder panics (it indexes outside
+    // a segment on some corrupt offset tables), then show that the command line prints one
+    // plain error for it and nothing of the panic.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = fuzz_seeds::seeds(dir.path(), None);
+    let (_, rle) = seeds.iter().find(|(n, _)| n == "RLE").unwrap();
+    let path = dir.path().join("corrupt-rle.dcm");
+    let mut rng = fuzz::Rng::new(7);
+    let found = (0..20_000).any(|_| {
+        let (bytes, _) = fuzz::mutate(rle, &mut rng);
+        std::fs::write(&path, bytes).unwrap();
+        let before = petct::dicom::contained_panics();
+        let _ = load_study(std::slice::from_ref(&path), &LoadOptions::default());
+        petct::dicom::contained_panics() > before
+    });
+    if !found {
+        eprintln!("no mutation made the RLE decoder panic (fixed upstream?)");
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("info")
+        .arg(&path)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("panicked") && !text.contains("backtrace"),
+        "{text}"
+    );
+    let errors: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("corrupt-rle.dcm"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    assert!(errors[0].contains("compressed data is corrupt"), "{text}");
 }

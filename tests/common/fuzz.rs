@@ -164,16 +164,21 @@ pub fn check_case(path: &Path, case: &str) -> Result<Duration, Failure> {
     Ok(took)
 }
 
-/// Runs `cases` mutations spread over `seeds` (name, bytes) in `dir`; returns the failures,
-/// the slowest case (time and label) and how many cases ran.
-pub fn run(
-    seeds: &[(String, Vec<u8>)],
-    cases: usize,
-    seed: u64,
-    dir: &Path,
-) -> (Vec<Failure>, (Duration, String), usize) {
+/// What a run found.
+pub struct Report {
+    pub failures: Vec<Failure>,
+    /// The slowest case's time and label.
+    pub slowest: (Duration, String),
+    pub cases: usize,
+    /// Cases in which a decoder panicked (contained, reported as the file's error).
+    pub contained: Vec<String>,
+}
+
+/// Runs `cases` mutations spread over `seeds` (name, bytes) in `dir`.
+pub fn run(seeds: &[(String, Vec<u8>)], cases: usize, seed: u64, dir: &Path) -> Report {
     let mut rng = Rng::new(seed);
     let mut failures = Vec::new();
+    let mut contained = Vec::new();
     let mut slowest = (Duration::ZERO, String::new());
     for k in 0..cases {
         let (seed_name, bytes) = &seeds[k % seeds.len()];
@@ -181,7 +186,12 @@ pub fn run(
         let path: PathBuf = dir.join(format!("case{k:06}.dcm"));
         std::fs::write(&path, &mutated).unwrap();
         let case = format!("case {k} ({how} of {seed_name}, seed {seed})");
-        match check_case(&path, &case) {
+        let panics = petct::dicom::contained_panics();
+        let outcome = check_case(&path, &case);
+        if petct::dicom::contained_panics() > panics {
+            contained.push(case.clone());
+        }
+        match outcome {
             Ok(took) if took > slowest.0 => slowest = (took, case),
             Ok(_) => {}
             Err(f) => {
@@ -193,5 +203,10 @@ pub fn run(
         }
         let _ = std::fs::remove_file(&path);
     }
-    (failures, slowest, cases)
+    Report {
+        failures,
+        slowest,
+        cases,
+        contained,
+    }
 }
