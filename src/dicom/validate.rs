@@ -211,7 +211,12 @@ impl<R: Read + Seek> Walk<R> {
             // (and allocates whatever lengths it then finds), so the walk does the same:
             // it protects that parser.
             self.sequence(enc, depth + 1, e.tag == PIXEL_DATA)?;
-        } else if e.vr.as_ref() == Some(b"SQ") && e.length > 0 {
+        } else if e.length >= 8
+            && (e.vr.as_ref() == Some(b"SQ")
+                || (enc == Encoding::ImplicitLittle && self.item_follows()?))
+        {
+            // In implicit VR a sequence shows only by its content: an item tag first (the
+            // parser knows SQ from its dictionary and walks it).
             self.defined_sequence(enc, &e, depth + 1)?;
         } else {
             self.skip(u64::from(e.length))?;
@@ -357,6 +362,17 @@ impl<R: Read + Seek> Walk<R> {
             vr: Some(vr),
             length,
         })
+    }
+
+    /// Whether the next bytes are an item tag (little endian), left unread.
+    fn item_follows(&mut self) -> Result<bool, String> {
+        let mut t = [0u8; 4];
+        self.read_exact(&mut t)?;
+        self.input
+            .seek_relative(-4)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        self.pos -= 4;
+        Ok(t == [0xFE, 0xFF, 0x00, 0xE0])
     }
 
     /// The group number of the next tag (little endian, as the meta group is), unread.
@@ -565,6 +581,25 @@ mod tests {
         assert_eq!(check(file("1.2.840.10008.1.2.2", &big), false), Ok(()));
         big[7] = 60;
         assert!(check(file("1.2.840.10008.1.2.2", &big), false).is_err());
+    }
+
+    #[test]
+    fn implicit_sequences_of_defined_length_are_walked() {
+        // (0008,1115) with a defined length holding an item whose element claims 1 GB.
+        let mut inner = Vec::new();
+        inner.extend_from_slice(&[0x08, 0x00, 0x50, 0x11]);
+        inner.extend_from_slice(&0x4000_0000u32.to_le_bytes());
+        let mut item = vec![0xFE, 0xFF, 0x00, 0xE0];
+        item.extend_from_slice(&(inner.len() as u32).to_le_bytes());
+        item.extend_from_slice(&inner);
+        let mut body = vec![0x08, 0x00, 0x15, 0x11];
+        body.extend_from_slice(&(item.len() as u32).to_le_bytes());
+        body.extend_from_slice(&item);
+        let err = check(file("1.2.840.10008.1.2", &body), false).unwrap_err();
+        assert!(
+            err.contains("(0008,1150) declares 1,073,741,824 bytes"),
+            "{err}"
+        );
     }
 
     #[test]
