@@ -63,15 +63,7 @@ fn main() -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let report = fuzz::run(&seeds, cases, seed, scratch.path());
-    println!(
-        "{} cases over {} seeds in {:.1} s, slowest {:?} ({}), {} panics contained",
-        report.cases,
-        seeds.len(),
-        started.elapsed().as_secs_f64(),
-        report.slowest.0,
-        report.slowest.1,
-        report.contained.len()
-    );
+    println!("{}", report.summary(seeds.len(), started.elapsed()));
     for c in &report.contained {
         println!("contained a decoder panic: {c}");
     }

@@ -36,15 +36,7 @@ fn mutated_files_fail_cleanly_and_name_themselves() {
         .unwrap_or(3000);
     let started = std::time::Instant::now();
     let report = fuzz::run(&seeds, cases, 20261202, scratch.path());
-    eprintln!(
-        "{} cases over {} seeds in {:.1} s, slowest {:?} ({}), {} panics contained",
-        report.cases,
-        seeds.len(),
-        started.elapsed().as_secs_f64(),
-        report.slowest.0,
-        report.slowest.1,
-        report.contained.len()
-    );
+    eprintln!("{}", report.summary(seeds.len(), started.elapsed()));
     assert!(report.cases >= 3000 || cases < 3000);
     assert!(
         report.failures.is_empty(),

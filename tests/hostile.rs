@@ -53,6 +53,23 @@ fn four_gigabyte_claim(path: &Path) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// `petct info PATH` with backtraces asked for: all it prints, asserted free of panic text.
+fn info_without_panic_text(path: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("info")
+        .arg(path)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("panicked") && !text.contains("backtrace"),
+        "{text}"
+    );
+    text
+}
+
 #[test]
 fn a_four_gigabyte_claim_fails_fast_without_allocating_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -92,18 +109,7 @@ fn broken_files_print_one_plain_line_each_and_no_panic() {
     let dir = tempfile::tempdir().unwrap();
     four_gigabyte_claim(&dir.path().join("a.dcm"));
     std::fs::write(dir.path().join("b.dcm"), b"not dicom at all").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
-        .arg("info")
-        .arg(dir.path())
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !text.contains("panicked") && !text.contains("backtrace"),
-        "{text}"
-    );
+    let text = info_without_panic_text(dir.path());
     for name in ["a.dcm", "b.dcm"] {
         let lines = text.lines().filter(|l| l.contains(name)).count();
         assert!(lines >= 1, "{name} is not named: {text}");
@@ -131,18 +137,7 @@ fn a_corrupt_rle_file_that_panics_the_decoder_prints_one_line() {
         eprintln!("no mutation made the RLE decoder panic (fixed upstream?)");
         return;
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
-        .arg("info")
-        .arg(&path)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !text.contains("panicked") && !text.contains("backtrace"),
-        "{text}"
-    );
+    let text = info_without_panic_text(&path);
     let errors: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("corrupt-rle.dcm"))

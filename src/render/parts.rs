@@ -14,7 +14,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::context::GpuContext;
 use super::offscreen::OffscreenTarget;
-use super::pipeline_util::fullscreen_pipeline;
+use super::pipeline_util::{color_pass, fullscreen_pipeline};
 
 /// Edge of a block, pixels (as `PART_BLOCK` in permute.wgsl).
 pub const PART_BLOCK: u32 = 4;
@@ -199,19 +199,7 @@ impl ReorderPipeline {
                 },
             ],
         });
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("parts in order"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Load,
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
+        let mut pass = color_pass(encoder, target, "parts in order", wgpu::LoadOp::Load);
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &bind_group, &[]);
         pass.draw(0..3, 0..1);

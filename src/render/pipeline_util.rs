@@ -107,3 +107,26 @@ pub fn fullscreen_pipeline(
         cache: None,
     })
 }
+
+/// A render pass into one colour target that starts with `load` and stores its result:
+/// every pass the renderer and the viewer record has this shape.
+pub fn color_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    view: &'e wgpu::TextureView,
+    label: &str,
+    load: wgpu::LoadOp<wgpu::Color>,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load,
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        ..Default::default()
+    })
+}

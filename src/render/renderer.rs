@@ -8,6 +8,7 @@ use super::context::{GpuContext, RenderError};
 use super::mpr::{MprDrawData, MprPipeline, MprView};
 use super::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
 use super::parts::{PartLayout, ReorderPipeline};
+use super::pipeline_util::color_pass;
 use super::raymarch::{DrawLayout, RaymarchDrawData, RaymarchPipeline, Spread};
 use super::scene::FusedScene;
 use super::settings::RenderSettings;
@@ -98,19 +99,7 @@ impl Renderer {
     ) {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some(label),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load,
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
+            let mut pass = color_pass(&mut encoder, view, label, load);
             draw(&mut pass);
         }
         ctx.queue.submit([encoder.finish()]);
@@ -165,14 +154,10 @@ impl Renderer {
         };
         let part = part.start.min(layout.rows())..part.end.min(layout.rows());
         let (sw, sh) = layout.scratch_size();
-        if !fits(&self.parts_target, (sw, sh)) {
-            match OffscreenTarget::with_format(&ctx.device, sw, sh, self.format) {
-                Ok(t) => self.parts_target = Some(t),
-                Err(_) => {
-                    self.render_3d(ctx, scene, settings, camera, target);
-                    return true;
-                }
-            }
+        if !ensure_scratch(&mut self.parts_target, &ctx.device, (sw, sh), self.format) {
+            // Out of memory for a scratch image: draw the image whole.
+            self.render_3d(ctx, scene, settings, camera, target);
+            return true;
         }
         let Some(scratch) = &self.parts_target else {
             return false;
@@ -186,7 +171,12 @@ impl Renderer {
             .prepare(ctx, view, scene, settings, camera, &draw);
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         if !part.is_empty() {
-            let mut pass = begin_pass(&mut encoder, &scratch.view, "3d view, part");
+            let mut pass = color_pass(
+                &mut encoder,
+                &scratch.view,
+                "3d view, part",
+                wgpu::LoadOp::Load,
+            );
             let rows = part.start * super::parts::PART_BLOCK..part.end * super::parts::PART_BLOCK;
             pass.set_scissor_rect(0, rows.start, sw, rows.end - rows.start);
             self.raymarch.draw(&mut pass, view);
@@ -247,12 +237,9 @@ impl Renderer {
         }
         let spread = SPREAD;
         let [sw, sh] = spread.target_size(size);
-        if !fits(&self.spread_target, (sw, sh)) {
-            match OffscreenTarget::with_format(&ctx.device, sw, sh, self.format) {
-                Ok(t) => self.spread_target = Some(t),
-                // Out of memory for a scratch image: the caller keeps its last image.
-                Err(_) => return,
-            }
+        // Out of memory for a scratch image: the caller keeps its last image.
+        if !ensure_scratch(&mut self.spread_target, &ctx.device, (sw, sh), self.format) {
+            return;
         }
         let Some(scratch) = &self.spread_target else {
             return;
@@ -266,7 +253,12 @@ impl Renderer {
             .prepare(ctx, view, scene, settings, camera, &layout);
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         {
-            let mut pass = begin_pass(&mut encoder, &scratch.view, "3d view, spread");
+            let mut pass = color_pass(
+                &mut encoder,
+                &scratch.view,
+                "3d view, spread",
+                wgpu::LoadOp::Load,
+            );
             pass.set_scissor_rect(0, 0, sw, sh);
             self.raymarch.draw(&mut pass, view);
         }
@@ -395,29 +387,19 @@ fn copy_pieces(
     }
 }
 
-/// Whether a scratch target exists and holds at least `size` pixels.
-fn fits(slot: &Option<OffscreenTarget>, size: (u32, u32)) -> bool {
-    slot.as_ref()
-        .is_some_and(|t| t.width >= size.0 && t.height >= size.1)
-}
-
-/// A render pass into `view` that keeps what the view holds.
-fn begin_pass<'e>(
-    encoder: &'e mut wgpu::CommandEncoder,
-    view: &'e wgpu::TextureView,
-    label: &'static str,
-) -> wgpu::RenderPass<'e> {
-    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some(label),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Load,
-                store: wgpu::StoreOp::Store,
-            },
-        })],
-        ..Default::default()
-    })
+/// Makes `slot` hold a scratch target of at least `size` pixels (created anew when too
+/// small); false when it cannot be created.
+fn ensure_scratch(
+    slot: &mut Option<OffscreenTarget>,
+    device: &wgpu::Device,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+) -> bool {
+    let fits = slot
+        .as_ref()
+        .is_some_and(|t| t.width >= size.0 && t.height >= size.1);
+    if !fits {
+        *slot = OffscreenTarget::with_format(device, size.0, size.1, format).ok();
+    }
+    slot.is_some()
 }

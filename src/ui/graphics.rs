@@ -9,6 +9,7 @@ use winit::window::Window;
 
 use crate::render::context::GpuContext;
 use crate::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
+use crate::render::pipeline_util::color_pass;
 use crate::render::renderer::Renderer;
 use crate::render::scene::FusedScene;
 
@@ -271,19 +272,7 @@ impl Graphics {
             &screen,
         );
         {
-            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("egui"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Load,
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
+            let pass = color_pass(&mut encoder, &view, "egui", wgpu::LoadOp::Load);
             let mut pass = pass.forget_lifetime();
             self.egui_renderer.render(&mut pass, &jobs, &screen);
         }
@@ -388,19 +377,7 @@ pub(super) fn egui_options() -> egui_wgpu::RendererOptions {
 
 /// Clears the window to the background colour.
 fn clear(encoder: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
-    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some("clear"),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(CLEAR),
-                store: wgpu::StoreOp::Store,
-            },
-        })],
-        ..Default::default()
-    });
+    color_pass(encoder, view, "clear", wgpu::LoadOp::Clear(CLEAR));
 }
 
 /// Copies a pane image into the window, clipped to the window.

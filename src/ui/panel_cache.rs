@@ -14,6 +14,7 @@
 
 use crate::render::context::GpuContext;
 use crate::render::offscreen::OffscreenTarget;
+use crate::render::pipeline_util::color_pass;
 
 /// The cached panel image and what it shows.
 pub struct PanelCache {
@@ -192,19 +193,12 @@ impl PanelCache {
         if !extra.is_empty() {
             ctx.queue.submit(extra);
         }
-        let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("side panel"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &target.view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(super::graphics::CLEAR),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
+        let pass = color_pass(
+            encoder,
+            &target.view,
+            "side panel",
+            wgpu::LoadOp::Clear(super::graphics::CLEAR),
+        );
         let mut pass = pass.forget_lifetime();
         self.renderer.render(&mut pass, &jobs, &screen);
     }

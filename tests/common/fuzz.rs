@@ -174,6 +174,20 @@ pub struct Report {
     pub contained: Vec<String>,
 }
 
+impl Report {
+    /// One line: cases, seeds, time, the slowest case and contained panics.
+    pub fn summary(&self, seeds: usize, took: Duration) -> String {
+        format!(
+            "{} cases over {seeds} seeds in {:.1} s, slowest {:?} ({}), {} panics contained",
+            self.cases,
+            took.as_secs_f64(),
+            self.slowest.0,
+            self.slowest.1,
+            self.contained.len()
+        )
+    }
+}
+
 /// Runs `cases` mutations spread over `seeds` (name, bytes) in `dir`.
 pub fn run(seeds: &[(String, Vec<u8>)], cases: usize, seed: u64, dir: &Path) -> Report {
     let mut rng = Rng::new(seed);
