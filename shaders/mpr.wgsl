@@ -38,11 +38,13 @@ fn sample(t: texture_3d<f32>, c: vec3<f32>) -> f32 {
 fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     let p = u.origin.xyz + u.axis_u.xyz * frag.x + u.axis_v.xyz * frag.y;
     var rgb = vec3<f32>(0.0);
+    var has_ct = false;
     if (u.ct.w > 0.5) {
         let tc = (u.ct_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
         if (inside_unit(tc)) {
             let hu = sample(ct_tex, tc) * u.ct.z;
             rgb = vec3<f32>(clamp((hu - u.ct.x) / (u.ct.y - u.ct.x), 0.0, 1.0));
+            has_ct = true;
         }
     }
     if (u.pet.w > 0.5) {
@@ -52,6 +54,11 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             if (u.ct.w < 0.5) {
                 // PET alone: the whole window through the colormap.
                 rgb = colormap_lookup((v - u.pet.x) / (u.pet.y - u.pet.x));
+            } else if (!has_ct) {
+                // Fused beyond the CT's field of view (a CT cropped to a region): the PET
+                // from 0 to the window's top, so the anatomy around the CT stays visible
+                // rather than black below the fusion threshold.
+                rgb = colormap_lookup(v / u.pet.y);
             } else if (v > u.pet.x) {
                 let s = clamp((v - u.pet.x) / (u.pet.y - u.pet.x), 0.0, 1.0);
                 rgb = mix(rgb, colormap_lookup(s), u.params.x);

@@ -339,6 +339,79 @@ fn axial_mpr_shows_patient_left_on_screen_right_and_fuses_pet() {
 }
 
 #[test]
+fn slice_panes_show_ct_pet_or_fused_and_pet_beyond_a_cropped_ct() {
+    use petct::render::mpr::{MprOrientation, MprView, SliceContent};
+    let Some(ctx) = gpu::gpu() else { return };
+    let hot = DVec3::new(-30.0, 0.0, 20.0);
+    let pet = pet_volume(hot);
+    let ct = ct_volume();
+    let scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let mut view = MprView::new(MprOrientation::Axial, hot.as_vec3());
+    view.crosshair = false;
+    let mut render = |scene: &FusedScene, s: &RenderSettings, view: &MprView, name: &str| {
+        let img = renderer
+            .render_mpr_image(&ctx, scene, s, view, 96, 96)
+            .unwrap();
+        let _ = img.save(gpu::output_dir().join(format!("mpr-{name}.png")));
+        img
+    };
+    let plane = view.plane(scene.display_bounds(), 96, 96);
+    let px = |p: DVec3| {
+        let q = plane.pixel_of(p.as_vec3());
+        (q.x as u32, q.y as u32)
+    };
+    let (spot, body) = (px(hot), px(DVec3::new(30.0, -30.0, 20.0)));
+    // CT alone: grey soft tissue at the hot spot.
+    view.content = SliceContent::Ct;
+    let ct_only = render(&scene, &settings(RenderMode::FusedDvr), &view, "ct-only");
+    let g = ct_only.get_pixel(spot.0, spot.1);
+    assert!(g[0] == g[1] && g[1] == g[2], "CT only: {g:?}");
+    // PET alone in inverted grey SUV 0-5: the hot spot black, the body light grey.
+    view.content = SliceContent::Pet;
+    let mut s = settings(RenderMode::FusedDvr);
+    s.colormap = Colormap::InvertedGrey;
+    s.pet_window = [0.0, 5.0];
+    let pet_only = render(&scene, &s, &view, "pet-only");
+    assert!(pet_only.get_pixel(spot.0, spot.1)[0] < 30, "hot spot dark");
+    let b = pet_only.get_pixel(body.0, body.1);
+    assert!(
+        (170..240).contains(&b[0]) && b[0] == b[2],
+        "body SUV 1 light grey: {b:?}"
+    );
+    // Fused with a CT cropped below this slice: the PET shows there, body included.
+    let dims = [40, 32, 6];
+    let cropped = Volume::new(
+        Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5)),
+        ct.data[..dims.iter().product()].to_vec(),
+        Unit::Hounsfield,
+    )
+    .unwrap();
+    let scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&cropped), Some(&pet), 1.0e-3);
+    view.content = SliceContent::Fused;
+    let fused = render(
+        &scene,
+        &settings(RenderMode::FusedDvr),
+        &view,
+        "fused-beyond-ct",
+    );
+    let plane = view.plane(scene.display_bounds(), 96, 96);
+    let at = |p: DVec3| {
+        let q = plane.pixel_of(p.as_vec3());
+        *fused.get_pixel(q.x as u32, q.y as u32)
+    };
+    let (h, b) = (at(hot), at(DVec3::new(30.0, -30.0, 20.0)));
+    assert!(
+        h[0] > 200 && h[1] > 150,
+        "hot spot bright beyond the CT: {h:?}"
+    );
+    assert!(
+        b[0] > 10 && b[0] < h[0],
+        "body visible beyond the CT: {b:?}"
+    );
+}
+
+#[test]
 fn lesion_labels_outline_slices_and_glow_in_3d() {
     use petct::render::mpr::{MprOrientation, MprView};
     let Some(ctx) = gpu::gpu() else { return };

@@ -12,6 +12,7 @@ mod grid;
 mod liver;
 mod liver_search;
 mod measure;
+pub mod mip;
 pub mod report;
 mod segment;
 

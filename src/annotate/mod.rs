@@ -12,11 +12,13 @@
 mod colorbar;
 mod glyphs;
 mod labels;
+mod mip_image;
 mod raster;
 mod text;
 
 pub use colorbar::draw_colorbar;
 pub use labels::{draw_label, draw_orientation_letters};
+pub use mip_image::{mip_image, MipStyle};
 pub use text::{draw_text, draw_text_styled, text_scale_for, text_size, TextStyle};
 
 /// Helpers shared by the tests of the submodules.

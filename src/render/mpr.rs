@@ -58,6 +58,42 @@ impl MprOrientation {
     }
 }
 
+/// Which volumes a slice pane shows.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum SliceContent {
+    /// CT alone, in its window.
+    Ct,
+    /// PET alone, through its colour map over the whole window (inverted grey by habit).
+    Pet,
+    /// CT with the PET blended on top where it exceeds the window's lower bound; the PET
+    /// shows over its whole field of view, outside the CT too.
+    #[default]
+    Fused,
+}
+
+impl SliceContent {
+    /// Every content, in menu order.
+    pub const ALL: [SliceContent; 3] = [Self::Ct, Self::Pet, Self::Fused];
+
+    /// Lower-case name for scripts and titles.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ct => "ct",
+            Self::Pet => "pet",
+            Self::Fused => "fused",
+        }
+    }
+
+    /// Parses [`Self::name`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == s.to_ascii_lowercase())
+    }
+}
+
 /// What an MPR pane shows: a plane through the cursor, zoom and pan.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MprView {
@@ -71,6 +107,9 @@ pub struct MprView {
     /// Nearest-neighbour sampling instead of linear.
     pub nearest: bool,
     pub crosshair: bool,
+    /// CT, PET or both.
+    #[serde(default)]
+    pub content: SliceContent,
 }
 
 /// A plane laid over the pixels of a pane.
@@ -110,6 +149,7 @@ impl MprView {
             pan: Vec2::ZERO,
             nearest: false,
             crosshair: true,
+            content: SliceContent::Fused,
         }
     }
 
@@ -187,13 +227,13 @@ impl MprUniforms {
                 ct_lo,
                 ct_hi,
                 ct.prepared.value_scale,
-                flag(scene.ct.is_some()),
+                flag(scene.ct.is_some() && view.content != SliceContent::Pet),
             ],
             pet: [
                 pet_lo,
                 pet_hi.max(pet_lo + 1e-6),
                 pet.prepared.value_scale * scene.pet_display_factor,
-                flag(scene.pet.is_some()),
+                flag(scene.pet.is_some() && view.content != SliceContent::Ct),
             ],
             params: [
                 settings.fusion_opacity.clamp(0.0, 1.0),

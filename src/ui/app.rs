@@ -16,6 +16,7 @@ use super::frame_stats::FrameStats;
 use super::graphics::{Graphics, Presented};
 use super::keyframes::{BackgroundWrites, KeyFrameJob};
 use super::loader::{LoadOutcome, Loaded, Loader};
+use super::mip_pane::MipPane;
 use super::pane_renderer::PaneRenderer;
 use super::panels::{Action, PanelText};
 use super::reading::ReadingModel;
@@ -53,6 +54,8 @@ pub(super) struct App {
     /// The hot-spot result whose labels the scene holds.
     pub(super) labels_shown: Option<std::sync::Arc<crate::analysis::HotspotResult>>,
     pub(super) panes: PaneRenderer,
+    /// The PET MIP pane's worker and texture.
+    pub(super) mip: MipPane,
     /// Pane rectangles and sizes from the last layout.
     pub(super) laid: Laid,
     pub(super) panel_text: PanelText,
@@ -99,6 +102,7 @@ impl App {
             segmentation: SegmentationWorker::start(),
             labels_shown: None,
             panes: PaneRenderer::new(false),
+            mip: MipPane::default(),
             laid: Laid::default(),
             panel_text: PanelText::default(),
             script: ScriptRunner::new(commands),
@@ -274,6 +278,7 @@ impl App {
         if let Some(job) = self.model.hotspot_job() {
             self.segmentation.submit(job);
         }
+        self.mip.sync(&mut self.model);
         let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
             return;
         };
@@ -366,7 +371,10 @@ impl App {
                 ui,
                 &mut self.model,
                 &mut self.panel_text,
-                &self.panes,
+                super::window_ui::PaneImages {
+                    panes: &self.panes,
+                    mip: &mut self.mip,
+                },
                 self.loader.progress(),
                 &self.laid,
                 &mut actions,
@@ -455,6 +463,7 @@ impl App {
     fn panes_settled(&self) -> bool {
         self.panes
             .settled(&self.model, &self.laid.pixels, self.stamp())
+            && !self.mip.pending(&self.model)
     }
 
     /// Whether more frames are needed without new input.
@@ -462,6 +471,7 @@ impl App {
         let v = &self.model.view;
         self.script.active()
             || (v.demo && !v.demo_paused)
+            || MipPane::turning(&self.model)
             || self.keyframe_job.is_some()
             || self.model.hotspots_pending()
             || !self.panes_settled()

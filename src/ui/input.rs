@@ -58,6 +58,7 @@ pub fn apply_gesture(model: &mut ReadingModel, pane: PaneId, gesture: PaneGestur
             ..
         } => match pane {
             PaneId::ThreeD => s.drag_rotate(delta),
+            PaneId::Mip => s.drag_rotate_mip(delta.x),
             _ => s.drag_window(delta),
         },
         PaneGesture::Drag {
@@ -72,6 +73,7 @@ pub fn apply_gesture(model: &mut ReadingModel, pane: PaneId, gesture: PaneGestur
         } => s.pan(pane, delta, mm_per_px),
         PaneGesture::Wheel(amount) => match pane {
             PaneId::ThreeD => s.zoom(pane, amount * WHEEL_ZOOM_PER_PX),
+            PaneId::Mip => s.step_mip(if amount > 0.0 { 1 } else { -1 }),
             p => s.scroll(p, if amount > 0.0 { 1 } else { -1 }),
         },
         PaneGesture::Click(Some(p)) if pane != PaneId::ThreeD => s.cursor = p,
@@ -182,7 +184,7 @@ mod tests {
         let w0 = m.view.settings.ct_window;
         apply_gesture(
             &mut m,
-            PaneId::Axial,
+            PaneId::AXIAL,
             PaneGesture::Drag {
                 button: DragButton::Left,
                 delta: Vec2::new(10.0, 0.0),
@@ -204,12 +206,12 @@ mod tests {
             },
         );
         assert_ne!(m.view.camera.azimuth_deg, az, "left-drag in 3D rotates");
-        apply_gesture(&mut m, PaneId::Coronal, PaneGesture::DoubleClick);
-        assert_eq!(m.view.maximised, Some(PaneId::Coronal));
-        apply_gesture(&mut m, PaneId::Coronal, PaneGesture::DoubleClick);
+        apply_gesture(&mut m, PaneId::CORONAL, PaneGesture::DoubleClick);
+        assert_eq!(m.view.maximised, Some(PaneId::CORONAL));
+        apply_gesture(&mut m, PaneId::CORONAL, PaneGesture::DoubleClick);
         assert_eq!(m.view.maximised, None);
         let p = Vec3::new(1.0, 2.0, 3.0);
-        apply_gesture(&mut m, PaneId::Axial, PaneGesture::Click(Some(p)));
+        apply_gesture(&mut m, PaneId::AXIAL, PaneGesture::Click(Some(p)));
         assert_eq!(m.view.cursor, p);
     }
 

@@ -53,6 +53,9 @@ impl super::app::App {
             self.keyframe_job = Some(KeyFrameJob::start(&gfx.ctx, &self.model, px, path)?);
             return Ok(());
         }
+        if pane == PaneId::Mip {
+            return save_mip(&self.model, path, &mut self.writes);
+        }
         let request = KeyFrameRequest {
             pane,
             pane_px: px,
@@ -101,6 +104,7 @@ pub fn default_path(model: &ReadingModel, pane: PaneId) -> PathBuf {
             v.camera.azimuth_deg,
             v.camera.elevation_deg
         ),
+        PaneId::Mip => format!("mip_az{:.0}", v.mip_view.azimuth_deg),
         p => format!("{}_{:.0}mm", p.name(), v.cursor.z),
     };
     PathBuf::from(format!("petct_keyframe_{what}_{stamp}.png"))
@@ -111,6 +115,52 @@ fn settings(model: &ReadingModel) -> RenderSettings {
     let mut s = model.view.settings.clone();
     s.selected_lesion = model.selected_lesion_id();
     s
+}
+
+/// Settings of a pane's key frame: PET-only panes and the MIP have their own PET window
+/// and colour map, and a CT-only pane no PET at all (so no PET colour bar either).
+fn pane_settings(model: &ReadingModel, pane: PaneId) -> RenderSettings {
+    let mut s = settings(model);
+    let d = model.view.pet_display(pane);
+    s.pet_window = d.window;
+    s.colormap = d.colormap;
+    if pane.content() == Some(crate::render::mpr::SliceContent::Ct) {
+        s.fusion_opacity = 0.0;
+    }
+    if pane == PaneId::Mip {
+        s.mode = crate::render::settings::RenderMode::PetMip;
+    }
+    s
+}
+
+/// Saves the PET MIP as shown (the current projection, its window and outlines) with lesion
+/// labels and a colour bar.
+fn save_mip(
+    model: &ReadingModel,
+    path: PathBuf,
+    writes: &mut BackgroundWrites,
+) -> anyhow::Result<()> {
+    let (Some((_, p)), Some(study)) = (model.mip.projection.clone(), &model.study) else {
+        anyhow::bail!("no MIP is shown yet");
+    };
+    let mut img = crate::annotate::mip_image(&p, &super::mip_pane::style(model));
+    let (w, h) = img.dimensions();
+    let (sx, sy) = (
+        f64::from(w) / p.width as f64,
+        f64::from(h) / p.height as f64,
+    );
+    let options = KeyFrameOptions {
+        colorbar: true,
+        show_phi: false,
+        lesions: lesion_marks(lesions(model), |pos| {
+            let (c, r) = p.pixel_of(pos.as_dvec3());
+            within((((c + 0.5) * sx) as f32, ((r + 0.5) * sy) as f32), w, h)
+        }),
+    };
+    let settings = pane_settings(model, PaneId::Mip);
+    compose(&mut img, study, &settings, KeyFrameView::ThreeD, &options);
+    writes.write_png(img, path);
+    Ok(())
 }
 
 /// Lesions of the table as (position, label) pairs.
@@ -159,7 +209,7 @@ pub fn save_slice(
     };
     view.crosshair = false;
     let (w, h) = key_frame_size(pane_px);
-    let settings = settings(model);
+    let settings = pane_settings(model, pane);
     let mut img = renderer.render_mpr_image(ctx, scene, &settings, &view, w, h)?;
     let options = KeyFrameOptions {
         colorbar: true,

@@ -26,7 +26,11 @@ mod frame_stats;
 mod graphics;
 pub mod input;
 mod keyframes;
+mod latest_worker;
 mod loader;
+mod mip_pane;
+pub mod mip_state;
+mod mip_view;
 mod pane_renderer;
 mod pane_view;
 mod panel_cache;
@@ -54,13 +58,18 @@ Slice panes (axial, coronal, sagittal)
   middle-drag                       pan
   click                             move the linked cursor (all panes follow)
   double-click or M                 maximise / restore the pane
+  C                                 show CT, PET or fused in the pane (2x2 and 1x3)
 3D view
   left-drag                         rotate
   right-drag or wheel               zoom
   middle-drag                       pan
   double-click                      reset the view
   1-6                               anterior, posterior, left, right, superior, inferior
+PET MIP
+  click                             jump to the hottest voxel along the ray (all panes follow)
+  left-drag, wheel                  turn about the head-feet axis
 Everywhere
+  L                                 next layout: 2x2, PET-CT reading, 1x3
   Ctrl+S                            save a key frame of the 3D view (PNG)
   F11                               demo mode (Esc leaves)
   F1                                this help

@@ -161,6 +161,7 @@ impl PaneRenderer {
         stamp: SceneStamp,
     ) -> bool {
         sizes.iter().all(|(&pane, &size)| match pane {
+            PaneId::Mip => true,
             PaneId::ThreeD => {
                 self.refinement.complete.as_ref() == Some(&VolumeKey::new(model, size, stamp))
             }
@@ -186,9 +187,9 @@ impl PaneRenderer {
     ) -> FrameWork {
         let before = std::mem::take(&mut self.waiting);
         let waited = |p: &PaneId| before.get(p).copied().unwrap_or(0);
-        let mut order: Vec<PaneId> = PaneId::ALL
-            .into_iter()
-            .filter(|p| sizes.contains_key(p))
+        // The MIP is a CPU image shown by egui (see `super::mip_pane`), not drawn here.
+        let mut order: Vec<PaneId> = PaneId::every()
+            .filter(|p| *p != PaneId::Mip && sizes.contains_key(p))
             .collect();
         // Stable sort: overdue panes, the focus, then the longest waiting, then layout order.
         order.sort_by_key(|p| {
@@ -269,15 +270,11 @@ impl PaneRenderer {
         };
         let mut settings = model.view.settings.clone();
         settings.selected_lesion = key.selected;
+        settings.pet_window = key.pet_window;
+        settings.colormap = key.colormap;
         let target = RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height);
-        dc.renderer.render_mpr(
-            dc.ctx,
-            dc.scene,
-            &settings,
-            &key.view,
-            target,
-            slice_slot(pane),
-        );
+        dc.renderer
+            .render_mpr(dc.ctx, dc.scene, &settings, &key.view, target, pane.slot());
         tex.show_full(dc.ctx, dc.egui);
         self.slices.insert(pane, key);
         true
@@ -435,15 +432,6 @@ pub fn next_part_rows(rows: u32, took: Duration, total: u32) -> u32 {
 pub fn first_part_rows(size: (u32, u32)) -> u32 {
     let total = Renderer::part_rows(size.0, size.1);
     ((f64::from(total) * FIRST_PART_SHARE).ceil() as u32).max(1)
-}
-
-/// Each slice pane draws with its own uniforms (several are drawn per frame).
-fn slice_slot(pane: PaneId) -> usize {
-    match pane {
-        PaneId::ThreeD | PaneId::Axial => 0,
-        PaneId::Coronal => 1,
-        PaneId::Sagittal => 2,
-    }
 }
 
 #[cfg(test)]

@@ -5,15 +5,17 @@ use std::collections::HashMap;
 
 use glam::{Vec2, Vec3};
 
+use crate::render::mpr::SliceContent;
+
 use super::input::{apply_gesture, DragButton, PaneGesture};
 use super::reading::ReadingModel;
-use super::state::PaneId;
+use super::state::{Layout, PaneId, ViewerState};
 
 /// Gap between panes in points.
 const PANE_GAP: f32 = 1.0;
 /// Text size and colours of pane annotations.
-const LABEL_SIZE: f32 = 13.0;
-const LABEL_GREY: u8 = 230;
+pub(super) const LABEL_SIZE: f32 = 13.0;
+pub(super) const LABEL_GREY: u8 = 230;
 const LETTER_COLOUR: egui::Color32 = egui::Color32::from_rgb(255, 220, 120);
 /// 3D panning: patient mm per point for each mm of camera distance.
 const PAN_MM_PER_POINT_PER_MM: f32 = 0.001;
@@ -21,21 +23,55 @@ const PAN_MM_PER_POINT_PER_MM: f32 = 0.001;
 const LABEL_BOX: egui::Color32 = egui::Color32::from_black_alpha(150);
 const LABEL_BOX_MARGIN: f32 = 2.0;
 /// Inset of pane annotations from the pane's edges, points.
-const INSET: f32 = 6.0;
-const LETTER_INSET: f32 = 4.0;
+pub(super) const INSET: f32 = 6.0;
+pub(super) const LETTER_INSET: f32 = 4.0;
 
-/// Lays out the panes in `full`: the 2x2 grid, or one maximised pane.
-pub fn layout(full: egui::Rect, maximised: Option<PaneId>) -> HashMap<PaneId, egui::Rect> {
-    if let Some(p) = maximised {
+/// Share of the width the PET-CT layout gives its MIP column.
+const MIP_COLUMN_SHARE: f32 = 0.25;
+
+/// Lays out the view's panes in `full`: its layout's grid, or one maximised pane.
+pub fn layout(full: egui::Rect, view: &ViewerState) -> HashMap<PaneId, egui::Rect> {
+    if let Some(p) = view.maximised {
         return HashMap::from([(p, full)]);
     }
-    let half = full.size() / 2.0;
-    PaneId::ALL
-        .into_iter()
+    let panes = view.layout_panes();
+    match view.layout {
+        Layout::Quad => grid(full, &panes, 2, 2),
+        Layout::Row => grid(full, &panes, 3, 1),
+        Layout::PetCt => {
+            let split = full.min.x + full.width() * (1.0 - MIP_COLUMN_SHARE);
+            let left = egui::Rect::from_min_max(full.min, egui::pos2(split, full.max.y));
+            let right = egui::Rect::from_min_max(egui::pos2(split, full.min.y), full.max);
+            let slices: Vec<PaneId> = panes
+                .iter()
+                .copied()
+                .filter(|p| *p != PaneId::Mip)
+                .collect();
+            let mut rects = grid(left, &slices, 3, 3);
+            rects.insert(PaneId::Mip, right.shrink(PANE_GAP));
+            rects
+        }
+    }
+}
+
+/// `panes` row by row in a `columns` x `rows` grid over `full`.
+fn grid(
+    full: egui::Rect,
+    panes: &[PaneId],
+    columns: usize,
+    rows: usize,
+) -> HashMap<PaneId, egui::Rect> {
+    let cell = egui::vec2(
+        full.width() / columns.max(1) as f32,
+        full.height() / rows.max(1) as f32,
+    );
+    panes
+        .iter()
         .enumerate()
-        .map(|(i, p)| {
-            let min = full.min + egui::vec2((i % 2) as f32 * half.x, (i / 2) as f32 * half.y);
-            (p, egui::Rect::from_min_size(min, half).shrink(PANE_GAP))
+        .map(|(i, &p)| {
+            let min =
+                full.min + egui::vec2((i % columns) as f32 * cell.x, (i / columns) as f32 * cell.y);
+            (p, egui::Rect::from_min_size(min, cell).shrink(PANE_GAP))
         })
         .collect()
 }
@@ -78,7 +114,7 @@ pub fn pane(
 }
 
 /// The gestures of this frame's mouse input in a pane.
-fn gestures(
+pub(super) fn gestures(
     ui: &egui::Ui,
     model: &ReadingModel,
     pane: PaneId,
@@ -150,7 +186,7 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
     let painter = ui.painter_at(rect);
     let font = egui::FontId::proportional(LABEL_SIZE);
     let grey = egui::Color32::from_gray(LABEL_GREY);
-    boxed_text(
+    let title_box = boxed_text(
         &painter,
         rect.min + egui::vec2(INSET, LETTER_INSET),
         egui::Align2::LEFT_TOP,
@@ -161,6 +197,12 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
     if let Some(o) = pane.orientation() {
         let [l, rt, t, b] = o.edge_letters();
         let c = rect.center();
+        // In a narrow pane the title reaches the middle: the top letter goes below it.
+        let top = if title_box.max.x + LABEL_SIZE > c.x {
+            title_box.max.y + 2.0 * LABEL_BOX_MARGIN
+        } else {
+            rect.min.y + LETTER_INSET
+        };
         for (text, pos, align) in [
             (
                 l,
@@ -172,11 +214,7 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
                 egui::pos2(rect.max.x - LETTER_INSET, c.y),
                 egui::Align2::RIGHT_CENTER,
             ),
-            (
-                t,
-                egui::pos2(c.x, rect.min.y + LETTER_INSET),
-                egui::Align2::CENTER_TOP,
-            ),
+            (t, egui::pos2(c.x, top), egui::Align2::CENTER_TOP),
             (
                 b,
                 egui::pos2(c.x, rect.max.y - LETTER_INSET),
@@ -210,33 +248,52 @@ fn labels(ui: &egui::Ui, model: &ReadingModel, pane: PaneId, r: &egui::Response,
 
 /// Text on a translucent dark box, readable over any image (a white inverted-grey MIP
 /// background included).
-fn boxed_text(
+pub(super) fn boxed_text(
     painter: &egui::Painter,
     pos: egui::Pos2,
     align: egui::Align2,
     text: String,
     font: egui::FontId,
     colour: egui::Color32,
-) {
+) -> egui::Rect {
     let galley = painter.layout_no_wrap(text, font, colour);
     let rect = align.anchor_size(pos, galley.size());
     painter.rect_filled(rect.expand(LABEL_BOX_MARGIN), LABEL_BOX_MARGIN, LABEL_BOX);
     painter.galley(rect.min, galley, colour);
+    rect
 }
 
-fn title(model: &ReadingModel, pane: PaneId) -> String {
+pub(super) fn title(model: &ReadingModel, pane: PaneId) -> String {
     let v = &model.view;
     let mut title = match pane {
         PaneId::ThreeD => format!("3D {}", v.settings.mode.name()),
+        PaneId::Mip => format!("PET MIP {:.0}°", v.mip_view.azimuth_deg),
         p => match v.slice_number(p) {
-            Some((n, count)) => format!("{} {n}/{count}", p.name()),
-            None => p.name().to_string(),
+            Some((n, count)) => format!("{} {n}/{count}", slice_title(p)),
+            None => slice_title(p),
         },
     };
-    if pane == PaneId::Axial {
+    if pane.orientation() == Some(crate::render::mpr::MprOrientation::Axial) {
         title.push_str(&format!("  z {:.1} mm", v.cursor.z));
     }
     title
+}
+
+/// "Axial PET", "Coronal CT", "Sagittal fused".
+fn slice_title(pane: PaneId) -> String {
+    let (Some(o), Some(c)) = (pane.orientation(), pane.content()) else {
+        return pane.name().to_string();
+    };
+    let mut name = o.name().to_string();
+    if let Some(first) = name.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let kind = match c {
+        SliceContent::Ct => "CT",
+        SliceContent::Pet => "PET",
+        SliceContent::Fused => "fused",
+    };
+    format!("{name} {kind}")
 }
 
 /// Position, CT HU and PET value under the mouse in a slice pane.
@@ -270,11 +327,32 @@ mod tests {
     #[test]
     fn the_grid_has_four_panes_and_maximised_has_one() {
         let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(800.0, 600.0));
-        let grid = layout(full, None);
+        let mut view = ReadingModel::for_tests().view;
+        let grid = layout(full, &view);
         assert_eq!(grid.len(), 4);
-        assert!(grid[&PaneId::ThreeD].min.x < grid[&PaneId::Axial].min.x);
-        assert!(grid[&PaneId::Axial].max.y < grid[&PaneId::Sagittal].min.y);
-        let one = layout(full, Some(PaneId::Coronal));
-        assert_eq!(one[&PaneId::Coronal], full);
+        assert!(grid[&PaneId::ThreeD].min.x < grid[&PaneId::AXIAL].min.x);
+        assert!(grid[&PaneId::AXIAL].max.y < grid[&PaneId::SAGITTAL].min.y);
+        view.maximised = Some(PaneId::CORONAL);
+        let one = layout(full, &view);
+        assert_eq!(one[&PaneId::CORONAL], full);
+    }
+
+    #[test]
+    fn the_pet_ct_layout_has_ct_pet_and_fused_rows_and_the_mip_beside_them() {
+        use crate::render::mpr::MprOrientation::{Axial, Sagittal};
+        let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1200.0, 900.0));
+        let mut view = ReadingModel::for_tests().view;
+        view.set_layout(Layout::PetCt);
+        let r = layout(full, &view);
+        assert_eq!(r.len(), 10);
+        let ct = r[&PaneId::Slice(Axial, SliceContent::Ct)];
+        let pet = r[&PaneId::Slice(Axial, SliceContent::Pet)];
+        let fused = r[&PaneId::Slice(Axial, SliceContent::Fused)];
+        assert!(ct.max.y < pet.min.y && pet.max.y < fused.min.y);
+        let mip = r[&PaneId::Mip];
+        assert!(mip.min.x > r[&PaneId::Slice(Sagittal, SliceContent::Ct)].max.x);
+        assert!(mip.height() > 800.0);
+        view.set_layout(Layout::Row);
+        assert_eq!(layout(full, &view).len(), 3);
     }
 }

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
-use super::state::ViewerState;
+use super::mip_state::{MipJob, MipKey, MipPick, MipState};
+use super::state::{PaneId, ViewerState};
 use crate::analysis::{HotspotParams, HotspotResult};
 use crate::dicom::datetime::Instant as DicomInstant;
 use crate::dicom::SuvOverrides;
@@ -70,6 +71,8 @@ pub struct ReadingModel {
     pub messages: VecDeque<String>,
     /// The PET's largest stored value (computed once per study: sliders need it per frame).
     pet_max: Option<f64>,
+    /// The PET MIP pane's projections.
+    pub mip: MipState,
 }
 
 impl ReadingModel {
@@ -83,6 +86,7 @@ impl ReadingModel {
             study_generation: 0,
             messages: VecDeque::new(),
             pet_max: None,
+            mip: MipState::default(),
         }
     }
 
@@ -128,6 +132,7 @@ impl ReadingModel {
         self.hotspots.generation += 1;
         self.study_generation += 1;
         self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
+        self.mip.clear();
         self.study = Some(study);
     }
 
@@ -274,6 +279,75 @@ impl ReadingModel {
         params.excluded_mm.push(p);
         self.hotspots.selected = None;
         self.set_hotspot_params(params);
+    }
+
+    /// Whether the current layout shows the MIP pane.
+    pub fn mip_visible(&self) -> bool {
+        match self.view.maximised {
+            Some(p) => p == PaneId::Mip,
+            None => self.view.layout_panes().contains(&PaneId::Mip),
+        }
+    }
+
+    /// What the MIP pane should show now, if it is visible and there is a PET.
+    pub fn mip_key(&self) -> Option<MipKey> {
+        self.study.as_ref()?.pet.as_ref()?;
+        let labels = match &self.hotspots.result {
+            Some(_) if self.view.settings.highlight_lesions => self.hotspots.result_generation,
+            _ => 0,
+        };
+        Some(MipKey {
+            study: self.study_generation,
+            azimuth: (self.view.mip_view.azimuth_deg.round() as i32).rem_euclid(360),
+            labels,
+        })
+    }
+
+    /// A projection job for the MIP pane when it is visible and its image is stale.
+    pub fn mip_job(&mut self) -> Option<MipJob> {
+        if !self.mip_visible() {
+            return None;
+        }
+        let key = self.mip_key()?;
+        let pet = self.study.as_ref()?.pet.clone()?;
+        let hotspots = self.hotspots.result.clone().filter(|_| key.labels != 0);
+        self.mip.job(key, &pet, hotspots.as_ref())
+    }
+
+    /// The voxel behind a MIP pixel (continuous pixel position of the shown projection).
+    pub fn mip_pick(&self, x: f64, y: f64) -> Option<MipPick> {
+        let pet = self.study.as_ref()?.pet.as_ref()?;
+        self.mip.pick(pet, x, y)
+    }
+
+    /// A click on the MIP: the cursor goes to the hottest voxel along the clicked ray and
+    /// every pane follows; when that voxel belongs to a lesion, the lesion is selected.
+    pub fn mip_click(&mut self, x: f64, y: f64) -> bool {
+        let Some(pick) = self.mip_pick(x, y) else {
+            return false;
+        };
+        self.view.cursor = pick.position;
+        let lesion = self.hotspots.result.as_ref().and_then(|r| {
+            let id = *r.labels.get(pick.voxel)?;
+            r.lesions
+                .iter()
+                .position(|l| id != 0 && l.id == u32::from(id))
+        });
+        if let Some(i) = lesion {
+            self.hotspots.selected = Some(i);
+        }
+        true
+    }
+
+    /// [`Self::mip_click`] at a fraction of the projection image (0, 0: top left corner;
+    /// 1, 1: bottom right), as scripts give it.
+    pub fn mip_click_fraction(&mut self, fx: f32, fy: f32) -> bool {
+        let Some((_, p)) = &self.mip.projection else {
+            return false;
+        };
+        let x = f64::from(fx) * p.width as f64 - 0.5;
+        let y = f64::from(fy) * p.height as f64 - 0.5;
+        self.mip_click(x, y)
     }
 
     /// The top of the PET window sliders: the PET's maximum in display units.

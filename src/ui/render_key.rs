@@ -43,12 +43,13 @@ impl SliceKey {
         scene: SceneStamp,
     ) -> Option<Self> {
         let s = &model.view.settings;
+        let pet = model.view.pet_display(pane);
         Some(Self {
             size,
             view: model.view.mpr_view(pane)?,
             ct_window: s.ct_window,
-            pet_window: s.pet_window,
-            colormap: s.colormap,
+            pet_window: pet.window,
+            colormap: pet.colormap,
             fusion_opacity: s.fusion_opacity,
             highlight: s.highlight_lesions,
             selected: model.selected_lesion_id(),
@@ -128,12 +129,12 @@ mod tests {
         let mut m = ReadingModel::for_tests();
         let (k3, ks) = (
             key(&m),
-            SliceKey::new(&m, PaneId::Axial, (100, 80), SceneStamp::default()),
+            SliceKey::new(&m, PaneId::AXIAL, (100, 80), SceneStamp::default()),
         );
         m.view.drag_window(glam::Vec2::new(20.0, 5.0));
         assert_eq!(key(&m), k3);
         assert_ne!(
-            SliceKey::new(&m, PaneId::Axial, (100, 80), SceneStamp::default()),
+            SliceKey::new(&m, PaneId::AXIAL, (100, 80), SceneStamp::default()),
             ks
         );
         m.view.settings.mode = RenderMode::CtMip;

@@ -23,7 +23,15 @@
 //! suv-window LO HI             PET window
 //! opacity F                    fusion opacity 0..1
 //! cursor X Y Z                 move the linked cursor (patient mm)
-//! maximise PANE | restore      layout
+//! maximise PANE | restore      layout (PANE: 3d, mip, axial, coronal, sagittal, or a plane
+//!                              with -ct, -pet or -fused: axial-pet, coronal-ct, ...)
+//! layout NAME                  2x2, pet-ct (CT, PET and fused rows with the PET MIP), 1x3
+//! pane-content PANE KIND       show ct, pet or fused in a slice pane of the layout
+//! pet-window LO HI             PET window of the PET-only slice panes
+//! mip-window LO HI             PET window of the MIP pane
+//! mip-angle DEG                turn the MIP (0 anterior, 90 from the patient's left)
+//! mip-cine on|off              turn the MIP by itself
+//! mip-click FX FY              click the MIP at a fraction of its image (0 0 top left)
 //! demo on|off                  demo mode for patients
 //! screenshot PATH              the whole window as PNG
 //! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
@@ -39,10 +47,11 @@
 use std::path::PathBuf;
 
 use super::input::{DragButton, Slider};
-use super::state::{ct_window_preset, PaneId};
+use super::state::{ct_window_preset, Layout, PaneId};
 use crate::analysis::Method;
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
+use crate::render::mpr::SliceContent;
 use crate::render::settings::{CtWindow, RenderMode};
 use crate::render::transfer::CtPreset;
 
@@ -66,6 +75,13 @@ pub enum Command {
     Cursor(f32, f32, f32),
     Maximise(PaneId),
     Restore,
+    Layout(Layout),
+    PaneContent(PaneId, SliceContent),
+    PetWindow(f32, f32),
+    MipWindow(f32, f32),
+    MipAngle(f32),
+    MipCine(bool),
+    MipClick(f32, f32),
     Demo(bool),
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
@@ -97,6 +113,12 @@ impl Command {
                 | Command::Cursor(..)
                 | Command::Hotspots(_)
                 | Command::SelectLesion(_)
+                | Command::Layout(_)
+                | Command::PaneContent(..)
+                | Command::PetWindow(..)
+                | Command::MipWindow(..)
+                | Command::MipAngle(_)
+                | Command::MipClick(..)
         )
     }
 
@@ -152,7 +174,11 @@ impl<'a> Args<'a> {
 
     fn pane(&self, i: usize) -> Result<PaneId, String> {
         let s = self.word(i, "pane")?;
-        PaneId::parse(s).ok_or_else(|| format!("unknown pane '{s}' (3d, axial, coronal, sagittal)"))
+        PaneId::parse(s).ok_or_else(|| {
+            format!(
+                "unknown pane '{s}' (3d, mip, axial, coronal, sagittal, axial-pet, axial-ct, ...)"
+            )
+        })
     }
 
     fn path(&self, i: usize) -> Result<PathBuf, String> {
@@ -199,6 +225,26 @@ fn parse_line(l: &str) -> Result<Command, String> {
         "cursor" => Command::Cursor(a.num(0, "x")?, a.num(1, "y")?, a.num(2, "z")?),
         "maximise" | "maximize" => Command::Maximise(a.pane(0)?),
         "restore" => Command::Restore,
+        "layout" => {
+            let name = a.word(0, "layout")?;
+            Command::Layout(
+                Layout::parse(name)
+                    .ok_or_else(|| format!("unknown layout '{name}' (2x2, pet-ct, 1x3)"))?,
+            )
+        }
+        "pane-content" => {
+            let kind = a.word(1, "content")?;
+            Command::PaneContent(
+                a.pane(0)?,
+                SliceContent::parse(kind)
+                    .ok_or_else(|| format!("unknown content '{kind}' (ct, pet, fused)"))?,
+            )
+        }
+        "pet-window" => Command::PetWindow(a.num(0, "low")?, a.num(1, "high")?),
+        "mip-window" => Command::MipWindow(a.num(0, "low")?, a.num(1, "high")?),
+        "mip-angle" => Command::MipAngle(a.num(0, "angle")?),
+        "mip-cine" => Command::MipCine(parse_on_off(a.0.first().copied())?),
+        "mip-click" => Command::MipClick(a.num(0, "x fraction")?, a.num(1, "y fraction")?),
         "demo" => Command::Demo(parse_on_off(a.0.first().copied())?),
         "screenshot" => Command::Screenshot(a.path(0)?),
         "keyframe" => Command::KeyFrame(
@@ -270,7 +316,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s[0], Command::Load(None));
-        assert_eq!(s[2], Command::Scroll(PaneId::Axial, -3));
+        assert_eq!(s[2], Command::Scroll(PaneId::AXIAL, -3));
         assert_eq!(s[3], Command::Window(ct_window_preset("lung").unwrap()));
         assert_eq!(
             s[4],
@@ -279,7 +325,7 @@ mod tests {
                 level: 40.0
             })
         );
-        assert_eq!(s[5], Command::KeyFrame("/tmp/k.png".into(), PaneId::Axial));
+        assert_eq!(s[5], Command::KeyFrame("/tmp/k.png".into(), PaneId::AXIAL));
         assert_eq!(
             s[6],
             Command::Drag(PaneId::ThreeD, DragButton::Left, 5.0, -2.0)
@@ -290,6 +336,30 @@ mod tests {
             s[9],
             Command::Hotspots(Method::PercentOfMax { fraction: 0.5 })
         );
+    }
+
+    #[test]
+    fn layout_and_mip_commands() {
+        let s = parse(
+            "layout pet-ct\npane-content coronal-fused pet\nmip-angle 90\nmip-click 0.5 0.25\n\
+             maximise axial-pet\nmip-cine off",
+        )
+        .unwrap();
+        assert_eq!(s[0], Command::Layout(Layout::PetCt));
+        assert_eq!(
+            s[1],
+            Command::PaneContent(PaneId::CORONAL, SliceContent::Pet)
+        );
+        assert_eq!(s[2], Command::MipAngle(90.0));
+        assert_eq!(s[3], Command::MipClick(0.5, 0.25));
+        assert_eq!(
+            s[4],
+            Command::Maximise(PaneId::Slice(
+                crate::render::mpr::MprOrientation::Axial,
+                SliceContent::Pet
+            ))
+        );
+        assert_eq!(s[5], Command::MipCine(false));
     }
 
     #[test]
@@ -312,6 +382,9 @@ mod tests {
             ("hotspots absolute", 1, "absolute"),
             ("demo maybe", 1, "maybe"),
             ("select-lesion 0", 1, "start at 1"),
+            ("layout 3x3", 1, "3x3"),
+            ("pane-content axial both", 1, "both"),
+            ("maximise axial-spect", 1, "axial-spect"),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text}");

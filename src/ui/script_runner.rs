@@ -104,6 +104,8 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
         Command::SelectLesion(_) | Command::ExportHotspots(_) => ready.hotspots_pending,
+        // The click needs the projection of what is on screen.
+        Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
         // Quitting drops a key frame still being ray-marched.
         Command::Quit => ready.key_frame_pending,
         _ => false,
@@ -146,6 +148,24 @@ pub fn apply(
         Command::Cursor(x, y, z) => s.cursor = Vec3::new(x, y, z),
         Command::Maximise(p) => s.maximised = Some(p),
         Command::Restore => s.maximised = None,
+        Command::Layout(l) => s.set_layout(l),
+        Command::PaneContent(pane, content) => {
+            if s.set_pane_content(pane, content).is_none() {
+                model.message(format!(
+                    "{} shows fixed content in this layout",
+                    pane.name()
+                ));
+            }
+        }
+        Command::PetWindow(lo, hi) => s.pet_only.window = [lo, hi.max(lo + 1e-3)],
+        Command::MipWindow(lo, hi) => s.mip_view.display.window = [lo, hi.max(lo + 1e-3)],
+        Command::MipAngle(deg) => s.mip_view.azimuth_deg = deg.rem_euclid(360.0),
+        Command::MipCine(on) => s.mip_view.cine = on,
+        Command::MipClick(fx, fy) => {
+            if !model.mip_click_fraction(fx, fy) {
+                model.message("mip-click: no MIP shown or the click missed the PET");
+            }
+        }
         Command::Demo(on) => s.demo = on,
         Command::Screenshot(path) => return Ok(Effect::Screenshot(path)),
         Command::KeyFrame(path, pane) => return Ok(Effect::KeyFrame(path, pane)),

@@ -5,7 +5,7 @@ use egui::Key;
 
 use super::input::toggle_maximised;
 use super::reading::ReadingModel;
-use super::state::PaneId;
+use super::state::{Layout, PaneId};
 use crate::render::camera::StandardView;
 
 /// Keys 1-6 turn the 3D view to these standard views.
@@ -46,10 +46,10 @@ pub fn apply(
         if typing {
             return;
         }
-        let pane = hovered.unwrap_or(PaneId::Axial);
+        let pane = hovered.unwrap_or(PaneId::AXIAL);
         let up = i.key_pressed(Key::PageUp) || i.key_pressed(Key::ArrowUp);
         let down = i.key_pressed(Key::PageDown) || i.key_pressed(Key::ArrowDown);
-        if pane != PaneId::ThreeD && up != down {
+        if pane.orientation().is_some() && up != down {
             v.scroll(pane, if up { 1 } else { -1 });
         }
         for (k, view) in VIEW_KEYS {
@@ -59,6 +59,17 @@ pub fn apply(
         }
         if i.key_pressed(Key::M) {
             toggle_maximised(model, pane);
+        }
+        let v = &mut model.view;
+        if i.key_pressed(Key::L) {
+            let next = Layout::ALL
+                .iter()
+                .position(|&l| l == v.layout)
+                .map_or(Layout::Quad, |k| Layout::ALL[(k + 1) % Layout::ALL.len()]);
+            v.set_layout(next);
+        }
+        if i.key_pressed(Key::C) {
+            v.cycle_content(pane);
         }
     });
     requests

@@ -4,49 +4,192 @@
 use glam::{Vec2, Vec3};
 
 use crate::render::camera::{OrbitCamera, StandardView};
-use crate::render::mpr::{MprOrientation, MprView};
+use crate::render::mpr::{MprOrientation, MprView, SliceContent};
 use crate::render::settings::{CtWindow, RenderMode, RenderSettings};
 
-/// The four panes of the 2x2 layout.
+/// A pane of a layout: the 3D view, the PET MIP, or a slice plane showing CT, PET or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PaneId {
     ThreeD,
-    Axial,
-    Coronal,
-    Sagittal,
+    /// The rotating PET MIP (see [`crate::analysis::mip`]).
+    Mip,
+    Slice(MprOrientation, SliceContent),
 }
 
 impl PaneId {
-    /// In layout order: 3D top left, axial top right, coronal bottom left, sagittal bottom right.
-    pub const ALL: [PaneId; 4] = [Self::ThreeD, Self::Axial, Self::Coronal, Self::Sagittal];
+    /// The fused axial pane.
+    pub const AXIAL: Self = Self::Slice(MprOrientation::Axial, SliceContent::Fused);
+    /// The fused coronal pane.
+    pub const CORONAL: Self = Self::Slice(MprOrientation::Coronal, SliceContent::Fused);
+    /// The fused sagittal pane.
+    pub const SAGITTAL: Self = Self::Slice(MprOrientation::Sagittal, SliceContent::Fused);
+
+    /// The 2x2 layout's panes, in layout order: 3D top left, axial top right, coronal
+    /// bottom left, sagittal bottom right.
+    pub const ALL: [PaneId; 4] = [Self::ThreeD, Self::AXIAL, Self::CORONAL, Self::SAGITTAL];
+
+    /// Every pane there is.
+    pub fn every() -> impl Iterator<Item = PaneId> {
+        [Self::ThreeD, Self::Mip]
+            .into_iter()
+            .chain(SliceContent::ALL.into_iter().flat_map(|c| {
+                MprOrientation::ALL
+                    .into_iter()
+                    .map(move |o| Self::Slice(o, c))
+            }))
+    }
 
     /// The MPR orientation of a slice pane.
     pub fn orientation(self) -> Option<MprOrientation> {
         match self {
-            Self::ThreeD => None,
-            Self::Axial => Some(MprOrientation::Axial),
-            Self::Coronal => Some(MprOrientation::Coronal),
-            Self::Sagittal => Some(MprOrientation::Sagittal),
+            Self::Slice(o, _) => Some(o),
+            _ => None,
         }
     }
 
-    /// Name used in scripts and labels.
+    /// What a slice pane shows.
+    pub fn content(self) -> Option<SliceContent> {
+        match self {
+            Self::Slice(_, c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Name used in scripts and titles: "3d", "mip", "axial" (fused), "axial-pet",
+    /// "coronal-ct", ...
     pub fn name(self) -> &'static str {
+        use MprOrientation::{Axial, Coronal, Sagittal};
+        use SliceContent::{Ct, Fused, Pet};
         match self {
             Self::ThreeD => "3d",
-            Self::Axial => "axial",
-            Self::Coronal => "coronal",
-            Self::Sagittal => "sagittal",
+            Self::Mip => "mip",
+            Self::Slice(Axial, Fused) => "axial",
+            Self::Slice(Coronal, Fused) => "coronal",
+            Self::Slice(Sagittal, Fused) => "sagittal",
+            Self::Slice(Axial, Pet) => "axial-pet",
+            Self::Slice(Coronal, Pet) => "coronal-pet",
+            Self::Slice(Sagittal, Pet) => "sagittal-pet",
+            Self::Slice(Axial, Ct) => "axial-ct",
+            Self::Slice(Coronal, Ct) => "coronal-ct",
+            Self::Slice(Sagittal, Ct) => "sagittal-ct",
         }
     }
 
-    /// Parses a script name.
+    /// Parses a script name ("axial-fused" also names the fused axial pane).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == s.to_ascii_lowercase())
+        let s = s.to_ascii_lowercase();
+        let s = s.strip_suffix("-fused").unwrap_or(&s);
+        Self::every().find(|p| p.name() == s)
+    }
+
+    /// A small number per pane, so that each slice pane draws with its own GPU uniforms.
+    pub fn slot(self) -> usize {
+        match self {
+            Self::ThreeD | Self::Mip => 0,
+            Self::Slice(o, c) => {
+                let oi = MprOrientation::ALL
+                    .iter()
+                    .position(|&x| x == o)
+                    .unwrap_or(0);
+                let ci = SliceContent::ALL.iter().position(|&x| x == c).unwrap_or(0);
+                ci * 3 + oi
+            }
+        }
+    }
+
+    /// The same plane showing other content (the 3D and MIP panes stay themselves).
+    pub fn with_content(self, content: SliceContent) -> Self {
+        match self {
+            Self::Slice(o, _) => Self::Slice(o, content),
+            p => p,
+        }
     }
 }
+
+/// Pane layouts (a maximised pane, "1x1", is [`ViewerState::maximised`] over any of them).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Layout {
+    /// 3D and three slice planes (fused unless changed).
+    #[default]
+    Quad,
+    /// PET-CT reading, as in OHIF's PET-CT mode: rows of CT, PET and fused slices in the
+    /// axial, coronal and sagittal planes, and the PET MIP beside them.
+    PetCt,
+    /// The three planes of one kind ([`ViewerState::row_content`]) side by side.
+    Row,
+}
+
+impl Layout {
+    /// Every layout, in menu order.
+    pub const ALL: [Layout; 3] = [Self::Quad, Self::PetCt, Self::Row];
+
+    /// Name for scripts and menus.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quad => "2x2",
+            Self::PetCt => "pet-ct",
+            Self::Row => "1x3",
+        }
+    }
+
+    /// Parses [`Self::name`] ("petct" and "reading" also name the PET-CT layout).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "petct" | "reading" => Some(Self::PetCt),
+            s => Self::ALL.into_iter().find(|l| l.name() == s),
+        }
+    }
+}
+
+/// How PET-only slice panes show the PET.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PetDisplay {
+    /// Window in display units (SUV when known).
+    pub window: [f32; 2],
+    pub colormap: crate::render::colormap::Colormap,
+}
+
+impl PetDisplay {
+    /// PET-only slices: inverted grey, SUV 0-5, a radiologist's habit.
+    pub const SLICES: PetDisplay = PetDisplay {
+        window: [0.0, 5.0],
+        colormap: crate::render::colormap::Colormap::InvertedGrey,
+    };
+    /// The MIP: inverted grey, SUV 0-10.
+    pub const MIP: PetDisplay = PetDisplay {
+        window: [0.0, 10.0],
+        colormap: crate::render::colormap::Colormap::InvertedGrey,
+    };
+}
+
+/// The PET MIP pane's view.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MipView {
+    /// Degrees about the head-feet axis: 0 anterior, 90 from the patient's left.
+    pub azimuth_deg: f32,
+    pub display: PetDisplay,
+    /// Turning by itself (cine).
+    pub cine: bool,
+    /// Draw lesion outlines.
+    pub outlines: bool,
+}
+
+impl Default for MipView {
+    fn default() -> Self {
+        Self {
+            azimuth_deg: 0.0,
+            display: PetDisplay::MIP,
+            cine: false,
+            outlines: true,
+        }
+    }
+}
+
+/// Degrees between the MIP's precomputed angles (cine steps and drag positions snap to
+/// them, so turning reuses projections).
+pub const MIP_ANGLE_STEP_DEG: f32 = 10.0;
 
 /// The 3D camera's elevation stays within this many degrees of the horizon.
 pub const ELEVATION_LIMIT_DEG: f32 = 89.0;
@@ -116,6 +259,16 @@ pub struct Persisted {
     pub ct_preset: crate::render::transfer::CtPreset,
     pub maximised: Option<PaneId>,
     pub recent: Vec<String>,
+    #[serde(default)]
+    pub layout: Layout,
+    #[serde(default)]
+    pub quad_content: [SliceContent; 3],
+    #[serde(default = "pet_content")]
+    pub row_content: SliceContent,
+}
+
+fn pet_content() -> SliceContent {
+    SliceContent::Pet
 }
 
 /// Everything the viewer shows, independent of the window.
@@ -127,6 +280,16 @@ pub struct ViewerState {
     pub cursor: Vec3,
     pub mpr: [MprView; 3],
     pub maximised: Option<PaneId>,
+    /// The pane arrangement.
+    pub layout: Layout,
+    /// What the 2x2 layout's axial, coronal and sagittal panes show.
+    pub quad_content: [SliceContent; 3],
+    /// What the 1x3 layout's panes show.
+    pub row_content: SliceContent,
+    /// How PET-only slice panes show the PET.
+    pub pet_only: PetDisplay,
+    /// The PET MIP pane.
+    pub mip_view: MipView,
     pub demo: bool,
     pub demo_paused: bool,
     pub show_help: bool,
@@ -150,6 +313,11 @@ impl ViewerState {
                 MprView::new(MprOrientation::Sagittal, cursor),
             ],
             maximised: None,
+            layout: Layout::Quad,
+            quad_content: [SliceContent::Fused; 3],
+            row_content: SliceContent::Pet,
+            pet_only: PetDisplay::SLICES,
+            mip_view: MipView::default(),
             demo: false,
             demo_paused: false,
             show_help: false,
@@ -159,11 +327,83 @@ impl ViewerState {
         }
     }
 
+    /// The current layout's panes, in layout order (rows first).
+    pub fn layout_panes(&self) -> Vec<PaneId> {
+        let planes = |c: SliceContent| MprOrientation::ALL.map(|o| PaneId::Slice(o, c));
+        match self.layout {
+            Layout::Quad => {
+                let [a, c, s] = MprOrientation::ALL;
+                let [ca, cc, cs] = self.quad_content;
+                vec![
+                    PaneId::ThreeD,
+                    PaneId::Slice(a, ca),
+                    PaneId::Slice(c, cc),
+                    PaneId::Slice(s, cs),
+                ]
+            }
+            Layout::PetCt => [SliceContent::Ct, SliceContent::Pet, SliceContent::Fused]
+                .into_iter()
+                .flat_map(planes)
+                .chain([PaneId::Mip])
+                .collect(),
+            Layout::Row => planes(self.row_content).to_vec(),
+        }
+    }
+
+    /// Switches the layout (a maximised pane is restored).
+    pub fn set_layout(&mut self, layout: Layout) {
+        self.layout = layout;
+        self.maximised = None;
+    }
+
+    /// Makes a slice pane of the current layout show other content; returns the pane's
+    /// new id, or `None` where the layout fixes the content (the PET-CT layout's rows).
+    /// In the 1x3 layout all three planes change together (it shows one kind).
+    pub fn set_pane_content(&mut self, pane: PaneId, content: SliceContent) -> Option<PaneId> {
+        let i = mpr_index(pane)?;
+        match self.layout {
+            Layout::Quad => self.quad_content[i] = content,
+            Layout::Row => self.row_content = content,
+            Layout::PetCt => return None,
+        }
+        let new = pane.with_content(content);
+        if self.maximised.is_some_and(|m| m.orientation().is_some()) {
+            self.maximised = self.maximised.map(|m| {
+                if self.layout == Layout::Row || m == pane {
+                    m.with_content(content)
+                } else {
+                    m
+                }
+            });
+        }
+        Some(new)
+    }
+
+    /// The next content of a slice pane (CT, PET, fused, CT, ...).
+    pub fn cycle_content(&mut self, pane: PaneId) -> Option<PaneId> {
+        let c = pane.content()?;
+        let i = SliceContent::ALL.iter().position(|&x| x == c).unwrap_or(0);
+        self.set_pane_content(pane, SliceContent::ALL[(i + 1) % SliceContent::ALL.len()])
+    }
+
+    /// The PET window and colour map a pane shows the PET with.
+    pub fn pet_display(&self, pane: PaneId) -> PetDisplay {
+        match pane {
+            PaneId::Mip => self.mip_view.display,
+            PaneId::Slice(_, SliceContent::Pet) => self.pet_only,
+            _ => PetDisplay {
+                window: self.settings.pet_window,
+                colormap: self.settings.colormap,
+            },
+        }
+    }
+
     /// The MPR view of a slice pane, with the shared cursor applied.
     pub fn mpr_view(&self, pane: PaneId) -> Option<MprView> {
         let i = mpr_index(pane)?;
         let mut v = self.mpr[i];
         v.cursor = self.cursor;
+        v.content = pane.content().unwrap_or_default();
         Some(v)
     }
 
@@ -211,10 +451,25 @@ impl ViewerState {
             .clamp(-ELEVATION_LIMIT_DEG, ELEVATION_LIMIT_DEG);
     }
 
+    /// Left-drag in the MIP pane: turn it about the head-feet axis like the 3D view.
+    pub fn drag_rotate_mip(&mut self, dx: f32) {
+        let m = &mut self.mip_view;
+        m.azimuth_deg = (m.azimuth_deg - dx * ROTATE_DEG_PER_PX).rem_euclid(360.0);
+    }
+
+    /// Turns the MIP by whole angle steps ([`MIP_ANGLE_STEP_DEG`]), snapping to them.
+    pub fn step_mip(&mut self, steps: i32) {
+        let m = &mut self.mip_view;
+        let snapped = (m.azimuth_deg / MIP_ANGLE_STEP_DEG).round() * MIP_ANGLE_STEP_DEG;
+        m.azimuth_deg = (snapped + steps as f32 * MIP_ANGLE_STEP_DEG).rem_euclid(360.0);
+    }
+
     /// Zoom by drag or wheel in a pane (positive: magnify).
     pub fn zoom(&mut self, pane: PaneId, amount: f32) {
         let factor = (-amount * ZOOM_PER_PX).exp();
         match mpr_index(pane) {
+            // The MIP always shows the whole PET.
+            None if pane == PaneId::Mip => {}
             None => self.camera.zoom(factor),
             Some(i) => self.mpr[i].zoom = (self.mpr[i].zoom / factor).clamp(0.2, 20.0),
         }
@@ -223,6 +478,7 @@ impl ViewerState {
     /// Middle-drag: pan a pane by a pixel delta, given the pane's mm per pixel.
     pub fn pan(&mut self, pane: PaneId, delta: Vec2, mm_per_px: f32) {
         match mpr_index(pane) {
+            None if pane == PaneId::Mip => {}
             None => self.camera.pan += Vec2::new(-delta.x, delta.y) * mm_per_px,
             Some(i) => self.mpr[i].pan -= delta * mm_per_px,
         }
@@ -257,6 +513,9 @@ impl ViewerState {
             ct_preset: self.settings.ct_preset,
             maximised: self.maximised,
             recent: self.recent.clone(),
+            layout: self.layout,
+            quad_content: self.quad_content,
+            row_content: self.row_content,
         }
     }
 
@@ -269,16 +528,17 @@ impl ViewerState {
         self.settings.ct_preset = p.ct_preset;
         self.maximised = p.maximised;
         self.recent = p.recent.clone();
+        self.layout = p.layout;
+        self.quad_content = p.quad_content;
+        self.row_content = p.row_content;
     }
 }
 
+/// The index of a slice pane's plane in [`ViewerState::mpr`]: panes of one plane share
+/// zoom and pan, so the CT, PET and fused views of a plane stay aligned.
 fn mpr_index(pane: PaneId) -> Option<usize> {
-    match pane {
-        PaneId::ThreeD => None,
-        PaneId::Axial => Some(0),
-        PaneId::Coronal => Some(1),
-        PaneId::Sagittal => Some(2),
-    }
+    let o = pane.orientation()?;
+    MprOrientation::ALL.iter().position(|&x| x == o)
 }
 
 #[cfg(test)]
@@ -296,13 +556,13 @@ mod tests {
     #[test]
     fn scrolling_moves_along_the_normal_and_stays_inside() {
         let mut s = state();
-        s.scroll(PaneId::Axial, 2);
+        s.scroll(PaneId::AXIAL, 2);
         assert_eq!(s.cursor, Vec3::new(0.0, 0.0, 6.0));
-        s.scroll(PaneId::Axial, 1000);
+        s.scroll(PaneId::AXIAL, 1000);
         assert_eq!(s.cursor.z, 100.0);
-        let (n, count) = s.slice_number(PaneId::Axial).unwrap();
+        let (n, count) = s.slice_number(PaneId::AXIAL).unwrap();
         assert_eq!((n, count), (67, 67));
-        s.scroll(PaneId::Sagittal, -3);
+        s.scroll(PaneId::SAGITTAL, -3);
         assert_eq!(s.cursor.x, -3.0);
     }
 

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use super::graphics::PaneCopy;
+use super::mip_pane::MipPane;
+use super::mip_view;
 use super::pane_renderer::PaneRenderer;
 use super::pane_view;
 use super::panels::{self, Action, PanelText};
@@ -44,23 +46,30 @@ impl Laid {
     }
 }
 
+/// Where the panes' images come from: the GPU pane renderer, and the MIP pane's texture.
+pub struct PaneImages<'a> {
+    pub panes: &'a PaneRenderer,
+    pub mip: &'a mut MipPane,
+}
+
 /// Draws the UI, applying edits to the model and collecting actions.
 pub fn draw(
     ui: &mut egui::Ui,
     model: &mut ReadingModel,
     text: &mut PanelText,
-    panes: &PaneRenderer,
+    images: PaneImages,
     loading: Option<(&str, f32)>,
     previous: &Laid,
     actions: &mut Vec<Action>,
 ) -> Laid {
+    let PaneImages { panes, mip } = images;
     let ctx = ui.ctx().clone();
     let hovered = hovered_pane(&ctx, &previous.rects);
     if super::shortcuts::apply(&ctx, model, hovered).key_frame {
         actions.push(Action::KeyFrame(PaneId::ThreeD, None));
     }
     if model.view.demo {
-        return demo(ui, model, panes);
+        return demo(ui, model, panes, mip);
     }
     let panel = egui::Panel::left("controls")
         .resizable(false)
@@ -75,12 +84,8 @@ pub fn draw(
     let mut laid = Laid::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
         let full = ui.available_rect_before_wrap();
-        laid = panes_in(
-            ui,
-            model,
-            panes,
-            pane_view::layout(full, model.view.maximised),
-        );
+        let rects = pane_view::layout(full, &model.view);
+        laid = panes_in(ui, model, panes, mip, rects);
     });
     laid.panel = Some(panel);
     laid.hovered = hovered;
@@ -101,29 +106,46 @@ fn panes_in(
     ui: &mut egui::Ui,
     model: &mut ReadingModel,
     panes: &PaneRenderer,
+    mip: &mut MipPane,
     rects: HashMap<PaneId, egui::Rect>,
 ) -> Laid {
     let ppp = ui.ctx().pixels_per_point();
     let mut laid = Laid::default();
     for (pane, rect) in rects {
+        laid.pixels.insert(pane, pane_view::pixels(rect, ppp));
+        laid.rects.insert(pane, rect);
+        if pane == PaneId::Mip {
+            let image = mip.texture(ui.ctx(), model);
+            mip_view::pane(ui, model, rect, image);
+            continue;
+        }
         let texture = panes.texture(pane);
         if texture.is_none() {
             laid.copied.push(pane);
         }
         pane_view::pane(ui, model, pane, rect, texture);
-        laid.pixels.insert(pane, pane_view::pixels(rect, ppp));
-        laid.rects.insert(pane, rect);
     }
     laid
 }
 
 /// Demo mode: the 3D view fills the window above large buttons; no patient identifiers.
-fn demo(ui: &mut egui::Ui, model: &mut ReadingModel, panes: &PaneRenderer) -> Laid {
+fn demo(
+    ui: &mut egui::Ui,
+    model: &mut ReadingModel,
+    panes: &PaneRenderer,
+    mip: &mut MipPane,
+) -> Laid {
     egui::Panel::bottom("demo controls").show(ui, |ui| panels::demo_controls(ui, model));
     let mut laid = Laid::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
         let full = ui.available_rect_before_wrap();
-        laid = panes_in(ui, model, panes, HashMap::from([(PaneId::ThreeD, full)]));
+        laid = panes_in(
+            ui,
+            model,
+            panes,
+            mip,
+            HashMap::from([(PaneId::ThreeD, full)]),
+        );
     });
     laid
 }

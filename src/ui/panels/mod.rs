@@ -4,6 +4,7 @@
 mod ct_window;
 mod demo;
 mod hotspots;
+mod layout;
 mod pet;
 mod status;
 mod study;
@@ -47,6 +48,8 @@ pub fn side_panel(
     actions: &mut Vec<Action>,
 ) {
     study::section(ui, model, text, actions);
+    ui.separator();
+    layout::section(ui, model);
     ui.separator();
     ct_window::section(ui, model);
     ui.separator();

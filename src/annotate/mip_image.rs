@@ -1,0 +1,188 @@
+//! The PET MIP as an image: the projection through a colour map, resampled to square
+//! millimetres, with lesion outlines. Used by the MIP pane and its key frames.
+
+use image::{Rgba, RgbaImage};
+
+use crate::analysis::mip::MipProjection;
+use crate::render::colormap::Colormap;
+
+/// Outline colours, as the slice panes draw them (shaders/common.wgsl).
+const OUTLINE: Rgba<u8> = Rgba([51, 255, 77, 255]);
+const OUTLINE_SELECTED: Rgba<u8> = Rgba([26, 230, 255, 255]);
+/// Longest edge of the image, pixels: enough for a maximised pane, cheap to recolour.
+const MAX_EDGE: f64 = 1100.0;
+/// At most this many image pixels per projection column.
+const MAX_UPSCALE: f64 = 4.0;
+
+/// How to draw a MIP.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MipStyle {
+    /// Window in the projection's stored values (display window / display factor).
+    pub window: [f32; 2],
+    pub colormap: Colormap,
+    /// Draw lesion outlines.
+    pub outlines: bool,
+    /// Lesion drawn in the selection colour (0: none).
+    pub selected: u16,
+}
+
+/// The projection as an RGBA image with square pixels (at most [`MAX_EDGE`] on the longest edge).
+pub fn mip_image(p: &MipProjection, style: &MipStyle) -> RgbaImage {
+    let scale = image_scale(p);
+    let (w_mm, h_mm) = p.size_mm();
+    let pixel_mm = p.right_mm.length() / scale;
+    let (w, h) = (
+        (w_mm / pixel_mm).round().max(1.0) as u32,
+        (h_mm / pixel_mm).round().max(1.0) as u32,
+    );
+    let row_mm = p.down_mm.length().max(1e-6);
+    let [lo, hi] = style.window;
+    let span = (hi - lo).max(1e-6);
+    let colour = |v: f32| {
+        let [r, g, b] = style.colormap.sample((v - lo) / span);
+        Rgba([to_u8(r), to_u8(g), to_u8(b), 255])
+    };
+    let background = colour(lo);
+    // Continuous projection coordinates of an image pixel's centre.
+    let source = |x: u32, y: u32| {
+        (
+            (x as f64 + 0.5) / scale - 0.5,
+            (y as f64 + 0.5) * pixel_mm / row_mm - 0.5,
+        )
+    };
+    let mut img = RgbaImage::from_pixel(w, h, background);
+    let mut labels = vec![0u16; (w * h) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let (sx, sy) = source(x, y);
+            if let Some(v) = bilinear(p, sx, sy) {
+                img.put_pixel(x, y, colour(v));
+            }
+            if style.outlines {
+                labels[(y * w + x) as usize] = nearest_label(p, sx, sy);
+            }
+        }
+    }
+    if style.outlines {
+        draw_outlines(&mut img, &labels, style.selected);
+    }
+    img
+}
+
+/// Image pixels per projection column.
+fn image_scale(p: &MipProjection) -> f64 {
+    let (w_mm, h_mm) = p.size_mm();
+    let native = p.right_mm.length().max(1e-6);
+    let longest = (w_mm.max(h_mm) / native).max(1.0);
+    (MAX_EDGE / longest).clamp(1.0, MAX_UPSCALE)
+}
+
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// The projection's value at a continuous pixel position, blending the pixels whose rays
+/// met the volume; `None` outside it.
+fn bilinear(p: &MipProjection, x: f64, y: f64) -> Option<f32> {
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
+    let mut sum = 0.0;
+    let mut weight = 0.0;
+    for (dx, dy, wgt) in [
+        (0.0, 0.0, (1.0 - fx) * (1.0 - fy)),
+        (1.0, 0.0, fx * (1.0 - fy)),
+        (0.0, 1.0, (1.0 - fx) * fy),
+        (1.0, 1.0, fx * fy),
+    ] {
+        let (cx, cy) = (x0 + dx, y0 + dy);
+        if cx < 0.0 || cy < 0.0 || cx as usize >= p.width || cy as usize >= p.height {
+            continue;
+        }
+        let v = p.values[cy as usize * p.width + cx as usize];
+        if v.is_finite() && wgt > 0.0 {
+            sum += v * wgt;
+            weight += wgt;
+        }
+    }
+    (weight > 0.0).then(|| sum / weight)
+}
+
+fn nearest_label(p: &MipProjection, x: f64, y: f64) -> u16 {
+    p.pixel_at(x, y)
+        .map_or(0, |(c, r)| p.labels[r * p.width + c])
+}
+
+/// One-pixel outlines where the projected label changes.
+fn draw_outlines(img: &mut RgbaImage, labels: &[u16], selected: u16) {
+    let (w, h) = img.dimensions();
+    let at = |x: u32, y: u32| labels[(y * w + x) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let l = at(x, y);
+            let right = if x + 1 < w { at(x + 1, y) } else { l };
+            let down = if y + 1 < h { at(x, y + 1) } else { l };
+            if (l != right || l != down) && l.max(right).max(down) != 0 {
+                let sel = selected != 0 && (l == selected || right == selected || down == selected);
+                img.put_pixel(x, y, if sel { OUTLINE_SELECTED } else { OUTLINE });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::mip::project;
+    use crate::volume::{Geometry, Unit, Volume};
+    use glam::DVec3;
+
+    #[test]
+    fn the_image_has_square_millimetres_hot_spots_dark_and_outlines() {
+        let dims = [16, 16, 10];
+        let g = Geometry::axial(dims, [4.0, 4.0, 6.0], DVec3::ZERO);
+        let mut data = vec![0.0; 16 * 16 * 10];
+        for z in 1..9 {
+            for y in 2..14 {
+                for x in 2..14 {
+                    data[x + 16 * (y + 16 * z)] = 0.5;
+                }
+            }
+        }
+        let hot = 8 + 16 * (8 + 16 * 5);
+        data[hot] = 10.0;
+        let v = Volume::new(g, data, Unit::SuvBw).unwrap();
+        let mut labels = vec![0u16; v.data.len()];
+        labels[hot] = 1;
+        let p = project(&v, Some(&labels), 0.0);
+        let style = MipStyle {
+            window: [0.0, 10.0],
+            colormap: Colormap::InvertedGrey,
+            outlines: true,
+            selected: 0,
+        };
+        let img = mip_image(&p, &style);
+        let (w_mm, h_mm) = p.size_mm();
+        let ratio = img.width() as f64 / img.height() as f64;
+        assert!(
+            (ratio - w_mm / h_mm).abs() < 0.05,
+            "{ratio} vs {}",
+            w_mm / h_mm
+        );
+        assert!(img.pixels().any(|p| *p == OUTLINE));
+        let plain = mip_image(
+            &p,
+            &MipStyle {
+                outlines: false,
+                ..style
+            },
+        );
+        assert!(!plain.pixels().any(|p| *p == OUTLINE));
+        let darkest = plain.pixels().map(|p| p.0[0]).min().unwrap();
+        assert!(
+            darkest < 60,
+            "the hot voxel is dark in inverted grey: {darkest}"
+        );
+        let lightest = plain.pixels().map(|p| p.0[0]).max().unwrap();
+        assert!(lightest > 230, "the background is white: {lightest}");
+    }
+}

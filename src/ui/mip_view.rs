@@ -1,0 +1,111 @@
+//! The PET MIP pane in egui: the projection image fitted with square millimetres, drag to
+//! turn, wheel to step, click to jump to the hottest voxel along the ray, and the value
+//! of the voxel behind the pixel under the mouse.
+
+use std::sync::Arc;
+
+use super::input::{apply_gesture, PaneGesture};
+use super::mip_state::{image_rect, pixel_under};
+use super::pane_view::{boxed_text, gestures, title, INSET, LABEL_GREY, LABEL_SIZE, LETTER_INSET};
+use super::reading::ReadingModel;
+use super::state::PaneId;
+use crate::analysis::mip::MipProjection;
+
+/// Draws the MIP pane and applies its mouse input; returns whether the input changed
+/// something.
+pub fn pane(
+    ui: &mut egui::Ui,
+    model: &mut ReadingModel,
+    rect: egui::Rect,
+    image: Option<(egui::TextureId, Arc<MipProjection>)>,
+) -> bool {
+    let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
+    let painter = ui.painter_at(rect);
+    let d = model.view.pet_display(PaneId::Mip);
+    let [r, g, b] = d.colormap.sample(0.0);
+    let background =
+        egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
+    painter.rect_filled(rect, 0.0, background);
+    let image_area = image.as_ref().map(|(tex, p)| {
+        let (left, top, w, h) = image_rect((rect.width(), rect.height()), p);
+        let area = egui::Rect::from_min_size(rect.min + egui::vec2(left, top), egui::vec2(w, h));
+        let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+        painter.image(*tex, area, uv, egui::Color32::WHITE);
+        area
+    });
+    let mut changed = false;
+    for g in gestures(ui, model, PaneId::Mip, &response, rect) {
+        changed = true;
+        match g {
+            PaneGesture::Click(_) => {
+                if let (Some(pos), Some((_, p))) = (response.interact_pointer_pos(), &image) {
+                    let local = pos - rect.min;
+                    let (x, y) = pixel_under((rect.width(), rect.height()), p, (local.x, local.y));
+                    model.mip_click(x, y);
+                }
+            }
+            g => apply_gesture(model, PaneId::Mip, g),
+        }
+    }
+    annotate(
+        ui,
+        model,
+        rect,
+        &response,
+        image.as_ref().map(|i| &i.1),
+        image_area,
+    );
+    changed
+}
+
+/// Title, the side the viewer looks from, and the voxel under the mouse.
+fn annotate(
+    ui: &egui::Ui,
+    model: &ReadingModel,
+    rect: egui::Rect,
+    response: &egui::Response,
+    projection: Option<&Arc<MipProjection>>,
+    image_area: Option<egui::Rect>,
+) {
+    let painter = ui.painter_at(rect);
+    let font = egui::FontId::proportional(LABEL_SIZE);
+    let grey = egui::Color32::from_gray(LABEL_GREY);
+    let mut head = title(model, PaneId::Mip);
+    if projection.is_none() {
+        head.push_str("  (computing)");
+    }
+    boxed_text(
+        &painter,
+        rect.min + egui::vec2(INSET, LETTER_INSET),
+        egui::Align2::LEFT_TOP,
+        head,
+        font.clone(),
+        grey,
+    );
+    let readout = response.hover_pos().zip(projection).and_then(|(pos, p)| {
+        image_area.filter(|a| a.contains(pos))?;
+        let local = pos - rect.min;
+        let (x, y) = pixel_under((rect.width(), rect.height()), p, (local.x, local.y));
+        let pick = model.mip_pick(x, y)?;
+        let study = model.study.as_ref()?;
+        let q = pick.position;
+        Some(format!(
+            "({:.1}, {:.1}, {:.1}) mm  PET {:.2} {} (hottest voxel on this ray)",
+            q.x,
+            q.y,
+            q.z,
+            f64::from(pick.value) * study.pet_display_factor,
+            study.pet_units_label
+        ))
+    });
+    if let Some(text) = readout {
+        boxed_text(
+            &painter,
+            egui::pos2(rect.min.x + INSET, rect.max.y - INSET),
+            egui::Align2::LEFT_BOTTOM,
+            text,
+            font,
+            grey,
+        );
+    }
+}
