@@ -201,6 +201,8 @@ mod tests {
                 study_date: Some("20260102".into()),
             },
             notes: Vec::new(),
+            series: Default::default(),
+            paths: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
-use crate::dicom::{load_study, DicomError, LoadOptions, PatientInfo};
+use crate::dicom::{load_study, DicomError, LoadOptions, PatientInfo, SeriesChoices};
 use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
 use crate::volume::Volume;
@@ -31,6 +31,11 @@ pub struct ViewStudy {
     pub patient: PatientInfo,
     /// Series choices, SUV notes and load problems, for the user.
     pub notes: Vec<String>,
+    /// The CT and PET series found, the loaded ones and why (empty for the phantom).
+    pub series: SeriesChoices,
+    /// What the study was loaded from (empty: the phantom), to load it again with
+    /// another series.
+    pub paths: Vec<PathBuf>,
 }
 
 /// Loads a study from paths, or the torso phantom when `paths` is empty.
@@ -59,6 +64,8 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
                 ..Default::default()
             },
             notes: vec!["built-in torso phantom".into()],
+            series: SeriesChoices::default(),
+            paths: Vec::new(),
         });
     }
     for p in paths {
@@ -108,6 +115,8 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         suv_notes,
         patient: study.patient,
         notes,
+        series: study.choices,
+        paths: paths.to_vec(),
     })
 }
 

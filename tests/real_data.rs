@@ -200,3 +200,33 @@ fn every_malformed_file_gives_an_error_or_warning_naming_it() {
         );
     }
 }
+
+#[test]
+fn sts001_offers_both_pet_series_with_the_reason_for_the_default() {
+    let Some(dir) = common::data_dir("sts_001") else {
+        return;
+    };
+    let study = load(std::slice::from_ref(&dir), None);
+    let c = &study.choices;
+    assert_eq!(c.pet.len(), 2, "{c:?}");
+    assert_eq!(c.ct.len(), 1);
+    assert!(c.pet[0].traits.starts_with("BQML"), "best first: {c:?}");
+    assert_eq!(c.pet_chosen.as_deref(), Some(c.pet[0].uid.as_str()));
+    let why = c.pet_reason.as_deref().unwrap();
+    assert!(
+        why.contains("preferred over") && why.contains("GML"),
+        "{why}"
+    );
+    // The other one, chosen by its UID (both have series number 1).
+    let other = c.pet[1].uid.clone();
+    let again = load(&[dir], Some(&other));
+    assert_eq!(again.choices.pet_chosen.as_deref(), Some(other.as_str()));
+    assert!(again
+        .choices
+        .pet_reason
+        .as_deref()
+        .unwrap()
+        .contains("chosen by the user"));
+    let pet = again.pet.unwrap();
+    assert_eq!(pet.suv_inputs.units.as_deref(), Some("GML"));
+}

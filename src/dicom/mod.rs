@@ -26,11 +26,11 @@ pub use error::DicomError;
 pub use header::{FileHeader, FrameHeader, PatientInfo};
 pub use quiet_panic::contained_panics;
 pub use scan::{collect_files, open_dicom, scan, scan_cancellable, ScanResult};
-pub use series::{choose_ct, choose_pet, Choice, Series};
+pub use series::{choose_ct, choose_pet, ct_options, pet_options, Choice, Series, SeriesOption};
 pub use study::{
     load_pet_series, load_pet_series_cancellable, load_scanned, load_series,
-    load_series_cancellable, load_study, LoadOptions, LoadedSeries, PetSeries, SeriesSummary,
-    Study,
+    load_series_cancellable, load_study, LoadOptions, LoadedSeries, PetSeries, SeriesChoices,
+    SeriesSummary, Study,
 };
 pub use suv::{SuvCalibration, SuvInputs, SuvOverrides, SuvUnavailable};
 pub use validate::MAX_DEPTH;

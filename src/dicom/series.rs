@@ -99,6 +99,47 @@ pub struct Choice {
     pub reason: String,
 }
 
+/// A candidate series a user can choose instead of the default.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SeriesOption {
+    /// SeriesInstanceUID: the selector that always names one series (numbers repeat).
+    pub uid: String,
+    /// Modality, number and description, e.g. `PT series 1 "PET AC"`.
+    pub label: String,
+    /// What ranks it: units, attenuation correction, original or derived, slices.
+    pub traits: String,
+}
+
+/// The PET candidates in a scan, best first (the order [`choose_pet`] ranks them in).
+pub fn pet_options(series: &[Series]) -> Vec<SeriesOption> {
+    options(series, "PT", pet_score, pet_traits)
+}
+
+/// The CT candidates in a scan, best first.
+pub fn ct_options(series: &[Series]) -> Vec<SeriesOption> {
+    options(series, "CT", ct_score, ct_traits)
+}
+
+fn options(
+    series: &[Series],
+    modality: &str,
+    score: fn(&Series) -> i64,
+    traits: fn(&Series) -> String,
+) -> Vec<SeriesOption> {
+    let mut candidates: Vec<usize> = (0..series.len())
+        .filter(|&i| series[i].modality == modality)
+        .collect();
+    candidates.sort_by_key(|&i| (std::cmp::Reverse(score(&series[i])), i));
+    candidates
+        .into_iter()
+        .map(|i| SeriesOption {
+            uid: series[i].uid.clone(),
+            label: series[i].label(),
+            traits: traits(&series[i]),
+        })
+        .collect()
+}
+
 /// Picks the PET series: the user's choice if given, else the best candidate, preferring
 /// attenuation-corrected BQML originals (raw activity we calibrate ourselves) over
 /// converted (GML), count-based or non-corrected series.

@@ -8,7 +8,7 @@ use super::decode::decode_series;
 use super::error::DicomError;
 use super::header::PatientInfo;
 use super::scan::{scan_cancellable, ScanResult};
-use super::series::{choose_ct, choose_pet, Series};
+use super::series::{choose_ct, choose_pet, ct_options, pet_options, Series, SeriesOption};
 use super::suv::{calibrate, SuvCalibration, SuvInputs, SuvOverrides};
 use crate::volume::{Unit, Volume, VolumeError};
 
@@ -80,6 +80,21 @@ pub struct Study {
     pub notes: Vec<String>,
     /// Files or series that failed; the study loaded without them.
     pub problems: Vec<DicomError>,
+    /// The series found, the chosen ones and why, for a series picker.
+    pub choices: SeriesChoices,
+}
+
+/// The CT and PET series a scan found, best first, and why the loaded ones were chosen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SeriesChoices {
+    pub ct: Vec<SeriesOption>,
+    pub pet: Vec<SeriesOption>,
+    /// SeriesInstanceUID of the loaded CT and PET.
+    pub ct_chosen: Option<String>,
+    pub pet_chosen: Option<String>,
+    /// Why they were chosen (the default's ranking, or "chosen by the user").
+    pub ct_reason: Option<String>,
+    pub pet_reason: Option<String>,
 }
 
 /// Loads one series: assemble, decode and wrap as a volume.
@@ -232,6 +247,20 @@ pub fn load_scanned(
                 path: paths.first().cloned().unwrap_or_default(),
             }));
     }
+    let choices = SeriesChoices {
+        ct: ct_options(&series),
+        pet: pet_options(&series),
+        ct_chosen: ct.as_ref().map(|c| c.summary.series_uid.clone()),
+        pet_chosen: pet.as_ref().map(|p| p.series.summary.series_uid.clone()),
+        ct_reason: ct_choice
+            .as_ref()
+            .filter(|_| ct.is_some())
+            .map(|c| c.reason.clone()),
+        pet_reason: pet_choice
+            .as_ref()
+            .filter(|_| pet.is_some())
+            .map(|c| c.reason.clone()),
+    };
     let chosen = pet_choice.or(ct_choice).map(|c| c.index);
     let patient = chosen
         .and_then(|i| series[i].files.first())
@@ -243,6 +272,7 @@ pub fn load_scanned(
         patient,
         notes,
         problems,
+        choices,
     })
 }
 

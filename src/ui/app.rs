@@ -119,11 +119,35 @@ impl App {
     }
 
     pub(super) fn start_load(&mut self, paths: Vec<PathBuf>) {
+        let options = self.options.study.clone();
+        self.start_load_with(paths, &options);
+    }
+
+    fn start_load_with(&mut self, paths: Vec<PathBuf>, options: &crate::dicom::LoadOptions) {
         let max_dim = self.gfx.as_ref().map_or_else(
             || wgpu::Limits::default().max_texture_dimension_3d as usize,
             Graphics::max_texture_dim,
         );
-        self.loader.start(paths, &self.options.study, max_dim);
+        self.loader.start(paths, options, max_dim);
+    }
+
+    /// Loads the open study again with another CT or PET series (`None` keeps the one
+    /// shown); the current study stays open until the new one is loaded.
+    fn choose_series(&mut self, ct: Option<String>, pet: Option<String>) {
+        let Some(study) = &self.model.study else {
+            self.model.message("no study is open");
+            return;
+        };
+        if study.paths.is_empty() {
+            self.model
+                .message("the built-in phantom has one CT and one PET");
+            return;
+        }
+        let mut options = self.options.study.clone();
+        options.ct_series = ct.or_else(|| study.series.ct_chosen.clone());
+        options.pet_series = pet.or_else(|| study.series.pet_chosen.clone());
+        let paths = study.paths.clone();
+        self.start_load_with(paths, &options);
     }
 
     /// Takes finished background work: a load, a segmentation, written files.
@@ -202,7 +226,7 @@ impl App {
                     super::pane_view::mm_per_point(&self.model, pane, *r)
                 })
             };
-            let mm: HashMap<PaneId, f32> = PaneId::ALL.into_iter().map(|p| (p, mm(p))).collect();
+            let mm: HashMap<PaneId, f32> = PaneId::every().map(|p| (p, mm(p))).collect();
             match super::script_runner::apply(&mut self.model, cmd.clone(), |p| mm[&p]) {
                 Ok(effect) => self.effect(effect, event_loop),
                 Err(e) => self.model.message(format!("script {cmd:?}: {e}")),
@@ -219,6 +243,7 @@ impl App {
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
             Effect::Quit => self.exit(event_loop),
             Effect::LoseDevice => self.lose_device(),
+            Effect::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
         }
     }
 
@@ -226,6 +251,7 @@ impl App {
     pub(super) fn action(&mut self, action: Action) {
         match action {
             Action::Open(paths) => self.start_load(paths),
+            Action::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
             Action::CancelLoad => {
                 if self.loader.cancel() {
                     self.model

@@ -58,6 +58,8 @@ fn study() -> ViewStudy {
         suv_notes: Vec::new(),
         patient: Default::default(),
         notes: Vec::new(),
+        series: Default::default(),
+        paths: Vec::new(),
     }
 }
 

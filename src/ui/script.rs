@@ -32,6 +32,8 @@
 //! mip-angle DEG                turn the MIP (0 anterior, 90 from the patient's left)
 //! mip-cine on|off              turn the MIP by itself
 //! mip-click FX FY              click the MIP at a fraction of its image (0 0 top left)
+//! series ct|pet SELECTOR       load the study again with another series (SeriesInstanceUID
+//!                              or series number); `wait` then waits for it
 //! demo on|off                  demo mode for patients
 //! screenshot PATH              the whole window as PNG
 //! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
@@ -89,6 +91,11 @@ pub enum Command {
     SelectLesion(usize),
     ExportHotspots(PathBuf),
     Sleep(u64),
+    /// Another CT or PET series (`pet`: which modality).
+    Series {
+        pet: bool,
+        selector: String,
+    },
     LoseDevice,
     Quit,
 }
@@ -262,6 +269,14 @@ fn parse_line(l: &str) -> Result<Command, String> {
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
         "sleep" => Command::Sleep(a.num(0, "milliseconds")?),
         "lose-device" => Command::LoseDevice,
+        "series" => Command::Series {
+            pet: match a.word(0, "modality")?.to_ascii_lowercase().as_str() {
+                "pet" | "pt" => true,
+                "ct" => false,
+                other => return Err(format!("unknown modality '{other}' (ct, pet)")),
+            },
+            selector: a.word(1, "series UID or number")?.to_string(),
+        },
         "quit" | "exit" => Command::Quit,
         other => return Err(format!("unknown command '{other}'")),
     })
@@ -383,6 +398,7 @@ mod tests {
             ("demo maybe", 1, "maybe"),
             ("select-lesion 0", 1, "start at 1"),
             ("layout 3x3", 1, "3x3"),
+            ("series mr 1", 1, "mr"),
             ("pane-content axial both", 1, "both"),
             ("maximise axial-spect", 1, "axial-spect"),
         ] {

@@ -36,6 +36,11 @@ pub enum Effect {
     ExportHotspots(PathBuf),
     /// Destroy the GPU device (testing recovery).
     LoseDevice,
+    /// Load the study again with these series (`None`: keep the one shown).
+    ChooseSeries {
+        ct: Option<String>,
+        pet: Option<String>,
+    },
     Quit,
 }
 
@@ -79,6 +84,7 @@ impl ScriptRunner {
                 || matches!(
                     cmd,
                     Command::Load(_)
+                        | Command::Series { .. }
                         | Command::Screenshot(_)
                         | Command::KeyFrame(..)
                         | Command::LoseDevice
@@ -187,6 +193,14 @@ pub fn apply(
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
         Command::LoseDevice => return Ok(Effect::LoseDevice),
+        Command::Series { pet, selector } => {
+            let (ct, pet) = if pet {
+                (None, Some(selector))
+            } else {
+                (Some(selector), None)
+            };
+            return Ok(Effect::ChooseSeries { ct, pet });
+        }
         Command::Quit => return Ok(Effect::Quit),
     }
     Ok(Effect::None)

@@ -6,6 +6,7 @@ mod demo;
 mod hotspots;
 mod layout;
 mod pet;
+mod series;
 mod status;
 mod study;
 mod suv_inputs;
@@ -32,6 +33,12 @@ pub enum Action {
     /// Save a key frame of a pane (a generated name when no path is given).
     KeyFrame(PaneId, Option<PathBuf>),
     ExportHotspots(PathBuf),
+    /// Load the open study again with another series (SeriesInstanceUIDs; `None` keeps
+    /// the one shown).
+    ChooseSeries {
+        ct: Option<String>,
+        pet: Option<String>,
+    },
 }
 
 /// Text typed into the side panel that is not part of the reading model.
@@ -48,6 +55,7 @@ pub fn side_panel(
     actions: &mut Vec<Action>,
 ) {
     study::section(ui, model, text, actions);
+    series::section(ui, model, actions);
     ui.separator();
     layout::section(ui, model);
     ui.separator();
