@@ -2,9 +2,76 @@
 //! renderer draws, and the lists the reports print. All pure functions of a result, so a
 //! user's change of category is applied by editing the lesions and recomputing.
 
+use glam::DVec3;
 use serde::Serialize;
 
 use super::{Category, HotspotResult, Lesion};
+use crate::volume::Geometry;
+
+/// An override finds its lesion again when the lesion's SUVmax voxel centre lies within this
+/// distance (mm) of the override's point.
+pub const OVERRIDE_MATCH_MM: f64 = 10.0;
+
+/// A user's category for the lesion at a point (its SUVmax voxel centre when it was set), so
+/// that it survives re-segmentation (see [`apply_overrides`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CategoryOverride {
+    /// Patient point (LPS mm).
+    pub point_mm: DVec3,
+    /// The category the user chose.
+    pub category: Category,
+}
+
+/// `result` with the user's overrides applied and totals recomputed. An override applies to
+/// the lesion whose SUVmax voxel centre lies nearest its point within [`OVERRIDE_MATCH_MM`];
+/// failing that, to the lesion whose label holds the PET voxel containing the point
+/// (`geometry`: the PET grid of `result.labels`). Later overrides win over earlier ones for
+/// the same lesion; ids and order do not change.
+pub fn apply_overrides(
+    result: &HotspotResult,
+    overrides: &[CategoryOverride],
+    geometry: &Geometry,
+) -> HotspotResult {
+    let mut r = result.clone();
+    for o in overrides {
+        let Some(k) = nearest_max(&r.lesions, o.point_mm).or_else(|| containing(&r, o, geometry))
+        else {
+            continue;
+        };
+        let l = &mut r.lesions[k];
+        l.category = o.category;
+        l.triage_note = "set by the user".into();
+    }
+    r.recompute_totals();
+    r
+}
+
+/// Index of the lesion whose SUVmax voxel centre lies nearest `p`, within
+/// [`OVERRIDE_MATCH_MM`].
+fn nearest_max(lesions: &[Lesion], p: DVec3) -> Option<usize> {
+    lesions
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (k, l.max_position_mm.distance(p)))
+        .filter(|&(_, d)| d <= OVERRIDE_MATCH_MM)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
+}
+
+/// Index of the lesion labelled at the PET voxel containing the override's point.
+fn containing(r: &HotspotResult, o: &CategoryOverride, g: &Geometry) -> Option<usize> {
+    let v = g.patient_to_voxel(o.point_mm).round();
+    let [nx, ny, nz] = g.dims;
+    let inside =
+        v.min_element() >= 0.0 && (v.x as usize) < nx && (v.y as usize) < ny && (v.z as usize) < nz;
+    if !inside {
+        return None;
+    }
+    let id = *r
+        .labels
+        .get(v.x as usize + nx * (v.y as usize + ny * v.z as usize))?;
+    r.lesions.iter().position(|l| id != 0 && l.id == id as u32)
+}
 
 /// Label values with this bit set mark physiologic lesions drawn quietly (grey outline, no
 /// glow); the lesion's id is the value without the bit. Ids therefore stay below it.

@@ -25,7 +25,10 @@ use glam::DVec3;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use categories::{totals, PhysiologicStyle, Totals, MAX_LESIONS, QUIET_LABEL_BIT};
+pub use categories::{
+    apply_overrides, totals, CategoryOverride, PhysiologicStyle, Totals, MAX_LESIONS,
+    OVERRIDE_MATCH_MM, QUIET_LABEL_BIT,
+};
 pub use liver::{liver_reference, LiverReference, LIVER_SPHERE_RADIUS_MM};
 pub use liver_search::{
     propose as propose_liver_reference, LIVER_COV_TIE, LIVER_HU_RANGE, LIVER_SEARCH_STEP_MM,

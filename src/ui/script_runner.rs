@@ -103,7 +103,9 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         Command::Screenshot(_) | Command::KeyFrame(..) => {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
-        Command::SelectLesion(_) | Command::ExportHotspots(_) => ready.hotspots_pending,
+        Command::SelectLesion(_) | Command::LesionCategory(..) | Command::ExportHotspots(_) => {
+            ready.hotspots_pending
+        }
         // Quitting drops a key frame still being ray-marched.
         Command::Quit => ready.key_frame_pending,
         _ => false,
@@ -164,6 +166,11 @@ pub fn apply(
                 return Err(format!("there are {count} lesions, not {n}"));
             }
             model.select_lesion(n - 1);
+        }
+        Command::LesionCategory(n, category) => {
+            if !model.set_lesion_category(n - 1, category) {
+                return Err(format!("there is no lesion {n}"));
+            }
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
         Command::LoseDevice => return Ok(Effect::LoseDevice),
