@@ -270,7 +270,10 @@ pub fn find_hotspots(
     let kept = not_excluded(suv, &regions, &params.excluded_mm);
     let measured = measure_all(suv, ct, &regions, &kept)?;
     let triaged = if params.triage {
-        triage::triage(suv, ct, &regions, measured)
+        // Percent-of-SUVmax regions are not whole organs (a kidney shrinks to its pelvis),
+        // so the organ rules, tuned on whole organs, would mislabel them.
+        let organs = !matches!(params.method, Method::PercentOfMax { .. });
+        triage::triage(suv, ct, &regions, measured, organs)
     } else {
         triage::Triaged {
             kept: measured,

@@ -73,8 +73,10 @@
 //!   abdominal node is called bowel.
 //! - Uptake in the arms (injection site) and in brown fat outside the CT is left suspicious.
 //! - The sizes are tuned for an absolute threshold (SUV 2.5) or PERCIST, where an organ is
-//!   one component. With a percentage of SUVmax a kidney shrinks to its renal pelvis and the
-//!   kidney pair, and with it every organ rule, is usually not found.
+//!   one component. With a percentage of SUVmax a kidney shrinks to its renal pelvis and
+//!   regions grow over several organs, so organ rules do not run for that method (noise and
+//!   CT rules do). With PERCIST's higher threshold the kidneys may fall apart and the pair not
+//!   be found (STS_001: no organ rules, 21 suspicious).
 //! - The rules assume a patient lying along the scanner axis, head up (+z), as DICOM LPS
 //!   coordinates give it.
 
@@ -227,14 +229,15 @@ pub(crate) struct Triaged {
     pub notes: Vec<String>,
 }
 
-/// Drops noise and categorises the rest. `measured` pairs region indices of `regions` with
-/// their measures; `regions` holds every candidate (excluded ones too), which the background
-/// shells avoid.
+/// Drops noise and categorises the rest (organ rules only when `organs`). `measured` pairs
+/// region indices of `regions` with their measures; `regions` holds every candidate
+/// (excluded ones too), which the background shells avoid.
 pub(crate) fn triage(
     suv: &Volume,
     ct: Option<&Volume>,
     regions: &Regions,
     measured: Vec<(usize, Lesion)>,
+    organs: bool,
 ) -> Triaged {
     let mut owner = vec![0u32; suv.data.len()];
     for r in 0..regions.len() {
@@ -258,7 +261,12 @@ pub(crate) fn triage(
         noise: total - candidates.len(),
         ..Default::default()
     };
-    let proposals = match Body::of(suv) {
+    if !organs {
+        out.notes
+            .push("percent-of-SUVmax segmentation: no organ rules".into());
+    }
+    let body = if organs { Body::of(suv) } else { None };
+    let proposals = match body {
         Some(body) => {
             let (p, marks) = organs::propose(&body, &candidates);
             out.notes = marks.notes;
