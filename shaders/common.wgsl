@@ -5,9 +5,13 @@
 //   var<storage, read> colormap: array<vec4<f32>>;   // RGBA colormap entries, used by colormap_lookup
 // Everything else arrives as parameters, so no uniform layout is assumed here.
 
-// Lesion colours: other segmented lesions green, the selected one cyan.
+// Lesion colours: suspicious lesions green, physiologic ones (quiet) grey, the selected one
+// cyan.
 const LESION_GREEN: vec3<f32> = vec3<f32>(0.2, 1.0, 0.3);
 const LESION_CYAN: vec3<f32> = vec3<f32>(0.1, 0.9, 1.0);
+const LESION_GREY: vec3<f32> = vec3<f32>(0.6, 0.6, 0.6);
+// Label values with this bit mark physiologic lesions drawn quietly (analysis::QUIET_LABEL_BIT).
+const LESION_QUIET_BIT: u32 = 0x8000u;
 
 #include "fullscreen.wgsl"
 
@@ -37,7 +41,16 @@ fn label_at(label_tex: texture_3d<u32>, patient_to_tex: mat4x4<f32>, p: vec3<f32
     return textureLoad(label_tex, v, 0).r;
 }
 
-// Highlight colour of a lesion: cyan when it is the selected one (`selected` 0: none).
+// Whether a label value marks a physiologic lesion drawn quietly (grey outline, no glow).
+fn lesion_quiet(id: u32) -> bool {
+    return (id & LESION_QUIET_BIT) != 0u;
+}
+
+// Highlight colour of a lesion: cyan when it is the selected one (`selected` 0: none), grey
+// when quiet, else green.
 fn lesion_colour(id: u32, selected: u32) -> vec3<f32> {
-    return select(LESION_GREEN, LESION_CYAN, selected != 0u && id == selected);
+    if (selected != 0u && id == selected) {
+        return LESION_CYAN;
+    }
+    return select(LESION_GREEN, LESION_GREY, lesion_quiet(id));
 }

@@ -72,10 +72,11 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
         let lx = label_at(labels, m, p + u.axis_u.xyz);
         let ly = label_at(labels, m, p + u.axis_v.xyz);
         if (max(max(l, lx), ly) != 0u && (l != lx || l != ly)) {
-            // An edge touching the selected lesion is drawn in its colour.
+            // An edge touching the selected lesion is drawn in its colour, others in the
+            // colour of the lesion with the higher label (quiet ones are grey).
             let sel = u.selection.x;
             let touches = sel != 0u && (l == sel || lx == sel || ly == sel);
-            rgb = lesion_colour(select(0u, sel, touches), sel);
+            rgb = lesion_colour(select(max(max(l, lx), ly), sel, touches), sel);
         }
     }
     if (u.params.y > 0.5) {

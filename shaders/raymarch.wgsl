@@ -421,10 +421,11 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
                     let w = u.params.y;
                     var pet_rgb = colormap_lookup(s);
                     var pet_a = u.params.z * (0.25 + 0.75 * s);
-                    // Segmented hot spots glow green, the selected one cyan.
+                    // Suspicious hot spots glow green, the selected one cyan; physiologic
+                    // ones (quiet labels) do not glow unless selected.
                     if ((bits & LABELS) != 0u) {
                         let l = label_at(labels, u.label_patient_to_tex, o + d * t);
-                        if (l != 0u) {
+                        if (l != 0u && (!lesion_quiet(l) || l == u.selection.x)) {
                             pet_rgb = mix(pet_rgb, lesion_colour(l, u.selection.x), 0.6);
                             pet_a = max(pet_a, 0.3);
                         }

@@ -5,6 +5,7 @@ use glam::DVec3;
 use serde::Serialize;
 
 use super::grid::{Affine, CtSampler, Dims};
+use super::triage::Category;
 use crate::volume::Volume;
 
 /// Radius in mm of a 1 mL sphere, the SUVpeak neighbourhood: `(3000 / (4 pi))^(1/3)`.
@@ -20,8 +21,16 @@ computes it (PERCIST's peak instead searches for the hottest such sphere)";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Lesion {
     /// 1-based label, also the lesion's value in [`HotspotResult::labels`](super::HotspotResult);
-    /// lesions are numbered by descending SUVmax.
+    /// suspicious lesions are numbered first, then physiologic ones, each by descending SUVmax.
     pub id: u32,
+    /// The triage category (serialised flat: `"category"` and, for physiologic uptake,
+    /// `"organ"`); see [`super::triage`].
+    #[serde(flatten)]
+    pub category: Category,
+    /// The triage rule that set the category, in words.
+    pub triage_note: String,
+    /// Mean SUV of the background shell around the lesion (see [`super::triage`]).
+    pub background_suv: f64,
     /// Hottest voxel's SUV.
     pub suv_max: f64,
     /// PET voxel indices (x, y, z) of the hottest voxel.
@@ -102,6 +111,9 @@ impl<'a> Measurer<'a> {
         let max_voxel = self.dims.coords(max_index);
         Lesion {
             id: 0,
+            category: Category::Suspicious,
+            triage_note: String::new(),
+            background_suv: 0.0,
             suv_max: max as f64,
             max_voxel,
             max_position_mm: self.to_patient.apply(max_voxel),

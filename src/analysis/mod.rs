@@ -2,11 +2,14 @@
 //!
 //! [`find_hotspots`] segments an SUV volume into lesions with one of three thresholding
 //! [`Method`]s, drops small or user-excluded ones, and measures each ([`Lesion`]: SUVmax,
-//! SUVmean, SUVpeak, MTV, TLG, position, CT number). [`report`] renders results as JSON, CSV
-//! or a text table. Connectivity is 26-neighbour throughout.
+//! SUVmean, SUVpeak, MTV, TLG, position, CT number). [`triage`] then drops noise and
+//! categorises the rest as suspicious or physiologic (with the organ); totals count
+//! suspicious lesions only ([`totals`]). [`report`] renders results as JSON, CSV or a text
+//! table. Connectivity is 26-neighbour throughout.
 //!
 //! This module depends only on [`crate::volume`].
 
+mod categories;
 mod components;
 mod grid;
 mod liver;
@@ -15,6 +18,7 @@ mod measure;
 pub mod mip;
 pub mod report;
 mod segment;
+pub mod triage;
 
 use std::fmt;
 
@@ -22,12 +26,17 @@ use glam::DVec3;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use categories::{
+    apply_overrides, totals, CategoryOverride, PhysiologicStyle, Totals, MAX_LESIONS,
+    OVERRIDE_MATCH_MM, QUIET_LABEL_BIT,
+};
 pub use liver::{liver_reference, LiverReference, LIVER_SPHERE_RADIUS_MM};
 pub use liver_search::{
     propose as propose_liver_reference, LIVER_COV_TIE, LIVER_HU_RANGE, LIVER_SEARCH_STEP_MM,
     LIVER_SUV_RANGE,
 };
 pub use measure::{suv_peak, Lesion, SUVPEAK_DEFINITION, SUVPEAK_RADIUS_MM};
+pub use triage::{Category, Organ};
 
 use components::Regions;
 use grid::{CtRange, CtSampler, Dims, Field};
@@ -112,6 +121,9 @@ pub struct HotspotParams {
     /// Patient points the user excluded (bladder, brain...): lesions with a voxel in the PET
     /// voxel containing such a point or in one of its 26 neighbours are dropped.
     pub excluded_mm: Vec<DVec3>,
+    /// Drop noise and categorise the lesions ([`triage`]; default on). Off: every candidate
+    /// is listed as suspicious, as before triage existed.
+    pub triage: bool,
 }
 
 impl Default for HotspotParams {
@@ -124,6 +136,7 @@ impl Default for HotspotParams {
             ct_range_hu: None,
             liver_centre_mm: None,
             excluded_mm: Vec::new(),
+            triage: true,
         }
     }
 }
@@ -131,14 +144,21 @@ impl Default for HotspotParams {
 /// The outcome of [`find_hotspots`].
 #[derive(Debug, Clone)]
 pub struct HotspotResult {
-    /// Lesions sorted by descending SUVmax, with ids 1, 2, ... in that order.
+    /// Lesions with ids 1, 2, ... in this order: the suspicious ones by descending SUVmax, then
+    /// the physiologic ones by descending SUVmax (as triage proposed them; a user's later
+    /// change of category keeps ids and order). Noise is not listed.
     pub lesions: Vec<Lesion>,
-    /// Label per PET voxel (same layout as the SUV volume): 0 for none, else the lesion id.
+    /// Label per PET voxel (same layout as the SUV volume): 0 for none, else the lesion id
+    /// (below [`QUIET_LABEL_BIT`]).
     pub labels: Vec<u16>,
-    /// Sum of the lesion volumes (mL).
+    /// Sum of the suspicious lesions' volumes (mL).
     pub total_mtv_ml: f64,
-    /// Sum of the lesion TLGs.
+    /// Sum of the suspicious lesions' TLGs.
     pub total_tlg: f64,
+    /// Candidates dropped as noise by [`triage`].
+    pub noise_dropped: usize,
+    /// Triage landmarks found (kidneys, bladder, heart), or why organ rules did not run.
+    pub triage_notes: Vec<String>,
     /// The method used.
     pub method: Method,
     /// The method's threshold parameter as a user states it: SUV for `abs`, a percentage of
@@ -170,8 +190,8 @@ pub enum AnalysisError {
     /// A parameter is out of range.
     #[error("invalid hot-spot parameter: {0}")]
     InvalidParameter(String),
-    /// More lesions than 16-bit labels hold.
-    #[error("{0} lesions found, more than the 65535 a label volume holds; raise the threshold")]
+    /// More lesions than 15-bit labels hold (the 16th bit marks physiologic ones for display).
+    #[error("{0} lesions found, more than the 32767 a label volume holds; raise the threshold")]
     TooManyLesions(usize),
 }
 
@@ -249,16 +269,30 @@ pub fn find_hotspots(
         }
     };
     let kept = not_excluded(suv, &regions, &params.excluded_mm);
-    let lesions = measure_all(suv, ct, &regions, &kept)?;
-    Ok(assemble(
+    let measured = measure_all(suv, ct, &regions, &kept)?;
+    let triaged = if params.triage {
+        // Percent-of-SUVmax regions are not whole organs (a kidney shrinks to its pelvis),
+        // so the organ rules, tuned on whole organs, would mislabel them.
+        let organs = !matches!(params.method, Method::PercentOfMax { .. });
+        triage::triage(suv, ct, &regions, measured, organs)
+    } else {
+        triage::Triaged {
+            kept: measured,
+            ..Default::default()
+        }
+    };
+    let mut result = assemble(
         suv,
         &regions,
-        lesions,
+        number(triaged.kept),
         params.method,
         threshold,
         description,
         liver,
-    ))
+    );
+    result.noise_dropped = triaged.noise;
+    result.triage_notes = triaged.notes;
+    Ok(result)
 }
 
 /// Checks the inputs.
@@ -338,24 +372,31 @@ fn not_excluded(suv: &Volume, regions: &Regions, points: &[DVec3]) -> Vec<usize>
         .collect()
 }
 
-/// Measures the kept regions in parallel, sorted by descending SUVmax with ids assigned.
+/// Measures the kept regions in parallel (ids not yet assigned).
 fn measure_all(
     suv: &Volume,
     ct: Option<&Volume>,
     regions: &Regions,
     kept: &[usize],
 ) -> Result<Vec<(usize, Lesion)>, AnalysisError> {
-    if kept.len() > u16::MAX as usize {
+    if kept.len() > MAX_LESIONS {
         return Err(AnalysisError::TooManyLesions(kept.len()));
     }
     let m = Measurer::new(suv, ct);
-    let mut lesions: Vec<(usize, Lesion)> = kept
+    Ok(kept
         .par_iter()
         .map(|&r| (r, m.measure(regions.region(r), regions.thresholds[r])))
-        .collect();
+        .collect())
+}
+
+/// Sorts lesions by category (suspicious first), then by descending SUVmax (ties: lower
+/// SUVmax voxel z, y, x), and numbers them 1, 2, ... in that order.
+fn number(mut lesions: Vec<(usize, Lesion)>) -> Vec<(usize, Lesion)> {
     lesions.sort_by(|a, b| {
-        b.1.suv_max
-            .total_cmp(&a.1.suv_max)
+        a.1.category
+            .rank()
+            .cmp(&b.1.category.rank())
+            .then(b.1.suv_max.total_cmp(&a.1.suv_max))
             .then(a.1.max_voxel[2].cmp(&b.1.max_voxel[2]))
             .then(a.1.max_voxel[1].cmp(&b.1.max_voxel[1]))
             .then(a.1.max_voxel[0].cmp(&b.1.max_voxel[0]))
@@ -363,7 +404,7 @@ fn measure_all(
     for (k, (_, l)) in lesions.iter_mut().enumerate() {
         l.id = k as u32 + 1;
     }
-    Ok(lesions)
+    lesions
 }
 
 /// Builds the label volume and totals.
@@ -383,9 +424,12 @@ fn assemble(
         }
     }
     let lesions: Vec<Lesion> = lesions.into_iter().map(|(_, l)| l).collect();
+    let t = totals(&lesions);
     HotspotResult {
-        total_mtv_ml: lesions.iter().map(|l| l.volume_ml).sum(),
-        total_tlg: lesions.iter().map(|l| l.tlg).sum(),
+        total_mtv_ml: t.mtv_ml,
+        total_tlg: t.tlg,
+        noise_dropped: 0,
+        triage_notes: Vec::new(),
         lesions,
         labels,
         method,

@@ -8,25 +8,31 @@ use serde_json::{json, Value};
 use super::{HotspotResult, Lesion};
 
 /// The result as one JSON object: `method`, `threshold`, `threshold_description`, `lesions`
-/// (every [`Lesion`] field, vectors as `[x, y, z]`), `total_mtv_ml`, `total_tlg`,
-/// `lesion_count`, `suvpeak_definition` and `liver` (object or null).
+/// (the lesions the result lists, every [`Lesion`] field, vectors as `[x, y, z]`, with
+/// `category` and, for physiologic ones, `organ`), `total_mtv_ml`, `total_tlg` and
+/// `lesion_count` (over suspicious lesions only), `listed_count`, `noise_dropped`,
+/// `triage_notes`, `suvpeak_definition` and `liver` (object or null).
 pub fn to_json(result: &HotspotResult) -> Value {
+    let t = result.totals();
     json!({
         "method": result.method.to_string(),
         "method_params": result.method,
         "threshold": result.threshold,
         "threshold_description": result.threshold_description,
-        "lesion_count": result.lesions.len(),
+        "lesion_count": t.count,
+        "listed_count": result.lesions.len(),
         "lesions": result.lesions,
-        "total_mtv_ml": result.total_mtv_ml,
-        "total_tlg": result.total_tlg,
+        "total_mtv_ml": t.mtv_ml,
+        "total_tlg": t.tlg,
+        "noise_dropped": result.noise_dropped,
+        "triage_notes": result.triage_notes,
         "suvpeak_definition": result.suvpeak_definition,
         "liver": result.liver,
     })
 }
 
 /// CSV column names, in order (see [`to_csv`]).
-pub const CSV_COLUMNS: [&str; 24] = [
+pub const CSV_COLUMNS: [&str; 26] = [
     "id",
     "suv_max",
     "suv_mean",
@@ -51,6 +57,8 @@ pub const CSV_COLUMNS: [&str; 24] = [
     "ct_hu_mean",
     "voxel_count",
     "threshold_suv",
+    "category",
+    "organ",
 ];
 
 /// The lesions as CSV: a header of [`CSV_COLUMNS`] and one row per lesion (positions as
@@ -83,17 +91,21 @@ fn csv_row(l: &Lesion) -> Vec<String> {
     row.push(l.ct_hu_mean.map(f).unwrap_or_default());
     row.push(l.voxel_count.to_string());
     row.push(f(l.threshold_suv));
+    row.push(l.category.name().to_string());
+    row.push(l.category.organ().map_or("", |o| o.name()).to_string());
     row
 }
 
-/// An aligned text table (rank, SUVmax, SUVmean, SUVpeak, MTV, TLG, max position, CT HU)
-/// followed by totals, the threshold, the liver reference (PERCIST) and the SUVpeak
+/// An aligned text table (id, SUVmax, SUVmean, SUVpeak, MTV, TLG, max position, CT HU,
+/// category: "suspicious", "ignored" or the organ) followed by totals (suspicious lesions
+/// only), the threshold, triage notes, the liver reference (PERCIST) and the SUVpeak
 /// definition.
 pub fn to_text(result: &HotspotResult) -> String {
     let header = [
         "#", "SUVmax", "SUVmean", "SUVpeak", "MTV mL", "TLG", "max x", "max y", "max z", "CT HU",
+        "category",
     ];
-    let rows: Vec<[String; 10]> = result.lesions.iter().map(text_row).collect();
+    let rows: Vec<[String; 11]> = result.lesions.iter().map(text_row).collect();
     let mut widths = header.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -102,10 +114,18 @@ pub fn to_text(result: &HotspotResult) -> String {
     }
     let mut out = String::new();
     let line = |out: &mut String, cells: &[&str]| {
+        // Numbers right-aligned, the category (last) left-aligned.
         let parts: Vec<String> = cells
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:>w$}"))
+            .enumerate()
+            .map(|(k, (c, w))| {
+                if k + 1 == cells.len() {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
             .collect();
         let _ = writeln!(out, "{}", parts.join("  ").trim_end());
     };
@@ -114,14 +134,28 @@ pub fn to_text(result: &HotspotResult) -> String {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         line(&mut out, &cells);
     }
+    let t = result.totals();
     let _ = writeln!(
         out,
-        "\n{} lesion(s); total MTV {:.2} mL, total TLG {:.2}",
-        result.lesions.len(),
-        result.total_mtv_ml,
-        result.total_tlg
+        "\n{} suspicious lesion(s); total MTV {:.2} mL, total TLG {:.2}",
+        t.count, t.mtv_ml, t.tlg
     );
+    let others = result.lesions.len() - t.count;
+    if others > 0 {
+        let _ = writeln!(out, "{others} physiologic or ignored (not counted)");
+    }
     let _ = writeln!(out, "Threshold: {}", result.threshold_description);
+    let _ = writeln!(
+        out,
+        "Triage: {} candidate(s) dropped as noise{}{}",
+        result.noise_dropped,
+        if result.triage_notes.is_empty() {
+            ""
+        } else {
+            "; "
+        },
+        result.triage_notes.join("; ")
+    );
     if let Some(l) = &result.liver {
         let _ = writeln!(
             out,
@@ -140,7 +174,7 @@ pub fn to_text(result: &HotspotResult) -> String {
     out
 }
 
-fn text_row(l: &Lesion) -> [String; 10] {
+fn text_row(l: &Lesion) -> [String; 11] {
     let p = l.max_position_mm;
     [
         l.id.to_string(),
@@ -155,6 +189,7 @@ fn text_row(l: &Lesion) -> [String; 10] {
         l.ct_hu_mean
             .map(|h| format!("{h:.0}"))
             .unwrap_or_else(|| "-".into()),
+        l.category.label().to_string(),
     ]
 }
 
@@ -167,6 +202,9 @@ mod tests {
     fn lesion(id: u32, suv_max: f64, hu: Option<f64>) -> Lesion {
         Lesion {
             id,
+            category: crate::analysis::Category::Suspicious,
+            triage_note: String::new(),
+            background_suv: 1.0,
             suv_max,
             max_voxel: [1, 2, 3],
             max_position_mm: DVec3::new(-10.5, 20.0, 30.25),
@@ -194,6 +232,8 @@ mod tests {
             threshold_description: "SUV >= 2.50".into(),
             liver: None,
             suvpeak_definition: SUVPEAK_DEFINITION,
+            noise_dropped: 0,
+            triage_notes: Vec::new(),
         }
     }
 

@@ -26,10 +26,13 @@ fn fill(v: &mut Volume, lo: [usize; 3], hi: [usize; 3], value: f32) {
     }
 }
 
+/// An absolute threshold without triage: these tests check segmentation, and their
+/// one-voxel lesions would be noise.
 fn abs(t: f32) -> HotspotParams {
     HotspotParams {
         method: Method::Absolute { suv: t },
         min_volume_ml: 0.0,
+        triage: false,
         ..Default::default()
     }
 }
@@ -280,6 +283,8 @@ fn percist_uses_the_given_liver_sphere() {
         method: Method::Percist,
         liver_centre_mm: Some(v.geometry.voxel_to_patient(DVec3::splat(8.0))),
         min_volume_ml: 0.0,
+        // A 0.5 mL lesion at twice the liver's uptake: triage's noise rule would drop it.
+        triage: false,
         ..Default::default()
     };
     let r = find_hotspots(&v, None, &params).unwrap();

@@ -4,26 +4,32 @@
 use image::{Rgba, RgbaImage};
 
 use crate::analysis::mip::MipProjection;
+use crate::analysis::QUIET_LABEL_BIT;
 use crate::render::colormap::Colormap;
 
 /// Outline colours, as the slice panes draw them (shaders/common.wgsl).
 const OUTLINE: Rgba<u8> = Rgba([51, 255, 77, 255]);
 const OUTLINE_SELECTED: Rgba<u8> = Rgba([26, 230, 255, 255]);
+const OUTLINE_QUIET: Rgba<u8> = Rgba([150, 150, 150, 255]);
 /// Longest edge of the image, pixels: enough for a maximised pane, cheap to recolour.
 const MAX_EDGE: f64 = 1100.0;
 /// At most this many image pixels per projection column.
 const MAX_UPSCALE: f64 = 4.0;
 
 /// How to draw a MIP.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MipStyle {
     /// Window in the projection's stored values (display window / display factor).
     pub window: [f32; 2],
     pub colormap: Colormap,
     /// Draw lesion outlines.
     pub outlines: bool,
-    /// Lesion drawn in the selection colour (0: none).
+    /// Lesion drawn in the selection colour, as a value of `shown` (0: none).
     pub selected: u16,
+    /// How each lesion id of the projection is drawn: `shown[id]` is 0 (hidden), the id
+    /// (green) or the id with [`QUIET_LABEL_BIT`] (grey), as
+    /// `HotspotResult::display_labels`; ids beyond it are drawn green.
+    pub shown: Vec<u16>,
 }
 
 /// The projection as an RGBA image with square pixels (at most [`MAX_EDGE`] on the longest edge).
@@ -59,7 +65,9 @@ pub fn mip_image(p: &MipProjection, style: &MipStyle) -> RgbaImage {
                 img.put_pixel(x, y, colour(v));
             }
             if style.outlines {
-                labels[(y * w + x) as usize] = nearest_label(p, sx, sy);
+                let id = nearest_label(p, sx, sy);
+                labels[(y * w + x) as usize] =
+                    style.shown.get(usize::from(id)).copied().unwrap_or(id);
             }
         }
     }
@@ -123,7 +131,14 @@ fn draw_outlines(img: &mut RgbaImage, labels: &[u16], selected: u16) {
             let down = if y + 1 < h { at(x, y + 1) } else { l };
             if (l != right || l != down) && l.max(right).max(down) != 0 {
                 let sel = selected != 0 && (l == selected || right == selected || down == selected);
-                img.put_pixel(x, y, if sel { OUTLINE_SELECTED } else { OUTLINE });
+                let colour = if sel {
+                    OUTLINE_SELECTED
+                } else if l.max(right).max(down) & QUIET_LABEL_BIT != 0 {
+                    OUTLINE_QUIET
+                } else {
+                    OUTLINE
+                };
+                img.put_pixel(x, y, colour);
             }
         }
     }
@@ -159,6 +174,7 @@ mod tests {
             colormap: Colormap::InvertedGrey,
             outlines: true,
             selected: 0,
+            shown: Vec::new(),
         };
         let img = mip_image(&p, &style);
         let (w_mm, h_mm) = p.size_mm();

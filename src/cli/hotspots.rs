@@ -57,6 +57,13 @@ pub struct HotspotsArgs {
     /// Print CSV: a header and one row per lesion.
     #[arg(long)]
     pub csv: bool,
+    /// List every lesion, physiologic ones too (with their category and organ); by default
+    /// only suspicious lesions are listed. Totals always count suspicious lesions only.
+    #[arg(long)]
+    pub all: bool,
+    /// No triage: keep noise and list every candidate as suspicious.
+    #[arg(long)]
+    pub no_triage: bool,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -87,6 +94,11 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     let suv = suv_volume(pet, study.pet_display_factor);
     let params = params(args)?;
     let result = find_hotspots(&suv, study.ct.as_deref(), &params).context("hot-spot analysis")?;
+    let result = if args.all {
+        result
+    } else {
+        result.suspicious_only()
+    };
     if args.json {
         println!(
             "{}",
@@ -127,6 +139,7 @@ fn params(args: &HotspotsArgs) -> anyhow::Result<HotspotParams> {
         ct_range_hu: args.ct_range,
         liver_centre_mm: args.liver,
         excluded_mm: args.exclude.clone(),
+        triage: !args.no_triage,
     })
 }
 

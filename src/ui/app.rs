@@ -51,8 +51,12 @@ pub(super) struct App {
     /// A load that finished before the window existed.
     pub(super) pending_open: Option<Box<Loaded>>,
     pub(super) segmentation: SegmentationWorker,
-    /// The hot-spot result whose labels the scene holds.
-    pub(super) labels_shown: Option<std::sync::Arc<crate::analysis::HotspotResult>>,
+    /// The hot-spot result whose labels the scene holds, and how its physiologic lesions
+    /// were drawn.
+    pub(super) labels_shown: Option<(
+        std::sync::Arc<crate::analysis::HotspotResult>,
+        crate::analysis::PhysiologicStyle,
+    )>,
     pub(super) panes: PaneRenderer,
     /// The PET MIP pane's worker and texture.
     pub(super) mip: MipPane,
@@ -310,20 +314,23 @@ impl App {
         };
         scene.pet_display_factor = self.model.pet_display_factor() as f32;
         let wanted = if self.model.hotspots_possible() {
-            self.model.hotspots.result.clone()
+            let style = self.model.hotspots.physiologic_style;
+            self.model.hotspots.result.clone().map(|r| (r, style))
         } else {
             None
         };
         let same = match (&wanted, &self.labels_shown) {
-            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(&a.0, &b.0) && a.1 == b.1,
             (None, None) => true,
             // A stale result keeps showing until the new one arrives.
             (None, Some(_)) => self.model.hotspots_possible(),
             _ => false,
         };
         if !same {
-            let ids = wanted.as_ref().map(|r| r.labels.as_slice());
-            scene.set_labels(&gfx.ctx.device, &gfx.ctx.queue, ids);
+            // Suspicious lesions keep their id; physiologic ones are marked quiet or hidden,
+            // ignored ones hidden (HotspotResult::display_labels).
+            let ids = wanted.as_ref().map(|(r, style)| r.display_labels(*style));
+            scene.set_labels(&gfx.ctx.device, &gfx.ctx.queue, ids.as_deref());
             self.labels_shown = wanted;
         }
     }

@@ -163,7 +163,7 @@ fn save_mip(
     Ok(())
 }
 
-/// Lesions of the table as (position, label) pairs.
+/// Suspicious lesions of the table as (position, label) pairs.
 fn lesions(model: &ReadingModel) -> Vec<(Vec3, String)> {
     if !model.view.settings.highlight_lesions {
         return Vec::new();
@@ -172,11 +172,13 @@ fn lesions(model: &ReadingModel) -> Vec<(Vec3, String)> {
         .hotspots
         .result
         .iter()
-        .flat_map(|r| r.lesions.iter().enumerate())
-        .map(|(i, l)| {
+        .flat_map(|r| r.lesions.iter())
+        // Physiologic uptake and ignored candidates are not findings: no label.
+        .filter(|l| l.category == crate::analysis::Category::Suspicious)
+        .map(|l| {
             (
                 l.max_position_mm.as_vec3(),
-                format!("{} SUVmax {:.1}", i + 1, l.suv_max),
+                format!("{} SUVmax {:.1}", l.id, l.suv_max),
             )
         })
         .collect()

@@ -90,7 +90,7 @@ impl MipPane {
         let style = style(model);
         let wanted = ImageKey {
             projection: key,
-            style,
+            style: style.clone(),
         };
         if self.shown.as_ref() != Some(&wanted) || self.texture.is_none() {
             let img = mip_image(&projection, &style);
@@ -113,10 +113,18 @@ impl MipPane {
 pub fn style(model: &ReadingModel) -> MipStyle {
     let d = model.view.pet_display(PaneId::Mip);
     let f = model.pet_display_factor().max(1e-30) as f32;
+    let h = &model.hotspots;
+    let shown = h.result.as_ref().map_or_else(Vec::new, |r| {
+        let top = r.lesions.iter().map(|l| l.id).max().unwrap_or(0) as usize;
+        (0..=top)
+            .map(|id| r.display_id(id as u32, h.physiologic_style))
+            .collect()
+    });
     MipStyle {
         window: [d.window[0] / f, d.window[1] / f],
         colormap: d.colormap,
         outlines: model.view.mip_view.outlines && model.view.settings.highlight_lesions,
         selected: model.selected_lesion_id(),
+        shown,
     }
 }

@@ -13,7 +13,9 @@ use glam::Vec3;
 
 use super::mip_state::{MipJob, MipKey, MipPick, MipState};
 use super::state::{PaneId, ViewerState};
-use crate::analysis::{HotspotParams, HotspotResult};
+use crate::analysis::{
+    apply_overrides, Category, CategoryOverride, HotspotParams, HotspotResult, PhysiologicStyle,
+};
 use crate::dicom::datetime::Instant as DicomInstant;
 use crate::dicom::SuvOverrides;
 use crate::study::ViewStudy;
@@ -31,12 +33,20 @@ pub struct SuvEdit {
     pub injection: String,
 }
 
-/// Hot-spot parameters, the latest result and the selection.
+/// Hot-spot parameters, the latest result, the user's categories and the selection.
 #[derive(Debug, Clone, Default)]
 pub struct HotspotState {
     pub params: HotspotParams,
-    /// The result for `result_generation`.
+    /// The result for `result_generation` with the user's category overrides applied (what
+    /// the table, the totals, exports and the renderer show).
     pub result: Option<Arc<HotspotResult>>,
+    /// The same result as segmentation and triage proposed it.
+    pub proposed: Option<Arc<HotspotResult>>,
+    /// Categories the user set, by point, in the order set; they survive re-segmentation
+    /// and are cleared when another study is opened.
+    pub overrides: Vec<CategoryOverride>,
+    /// How physiologic lesions are drawn.
+    pub physiologic_style: PhysiologicStyle,
     /// Bumped by every change that makes the result stale (parameters, SUV, study).
     pub generation: u64,
     /// The generation `result` was computed for.
@@ -126,8 +136,10 @@ impl ReadingModel {
             })
             .unwrap_or_default();
         self.hotspots.params.excluded_mm.clear();
+        self.hotspots.overrides.clear();
         self.hotspots.selected = None;
         self.hotspots.result = None;
+        self.hotspots.proposed = None;
         self.hotspots.error = None;
         self.hotspots.generation += 1;
         self.study_generation += 1;
@@ -148,6 +160,7 @@ impl ReadingModel {
         let Some(study) = &mut self.study else { return };
         let result = study.apply_suv_overrides(&overrides);
         self.hotspots.result = None;
+        self.hotspots.proposed = None;
         self.hotspots.selected = None;
         self.hotspots.generation += 1;
         match result {
@@ -223,11 +236,13 @@ impl ReadingModel {
                 if h.selected.is_some_and(|i| i >= r.lesions.len()) {
                     h.selected = None;
                 }
-                h.result = Some(Arc::new(r));
+                h.proposed = Some(Arc::new(r));
                 h.error = None;
+                self.reapply_overrides();
             }
             Err(e) => {
                 h.result = None;
+                h.proposed = None;
                 h.error = Some(e.clone());
                 self.message(format!("hot spots: {e}"));
             }
@@ -257,12 +272,56 @@ impl ReadingModel {
         self.view.look_at(p);
     }
 
-    /// The label id of the selected lesion (0 for none), as the renderer takes it.
+    /// The label value of the selected lesion as the renderer draws it (see
+    /// [`HotspotResult::display_labels`]; 0 for none or when it is not drawn).
     pub fn selected_lesion_id(&self) -> u16 {
+        let Some(r) = self.hotspots.result.as_ref() else {
+            return 0;
+        };
         self.hotspots
             .selected
-            .and_then(|i| self.hotspots.result.as_ref()?.lesions.get(i))
-            .map_or(0, |l| u16::try_from(l.id).unwrap_or(0))
+            .and_then(|i| r.lesions.get(i))
+            .map_or(0, |l| r.display_id(l.id, self.hotspots.physiologic_style))
+    }
+
+    /// Sets the category of lesion `index` of the table (one click in the table, or a
+    /// script); it is remembered by the lesion's SUVmax position and applied again after
+    /// re-segmentation. Returns whether the lesion exists.
+    pub fn set_lesion_category(&mut self, index: usize, category: Category) -> bool {
+        let Some(point_mm) = self
+            .hotspots
+            .result
+            .as_ref()
+            .and_then(|r| r.lesions.get(index))
+            .map(|l| l.max_position_mm)
+        else {
+            return false;
+        };
+        let h = &mut self.hotspots;
+        // One override per point: a new choice for the same lesion replaces the old one.
+        h.overrides.retain(|o| o.point_mm != point_mm);
+        h.overrides.push(CategoryOverride { point_mm, category });
+        self.reapply_overrides();
+        true
+    }
+
+    /// Drops the user's categories: the proposed ones show again.
+    pub fn clear_lesion_categories(&mut self) {
+        self.hotspots.overrides.clear();
+        self.reapply_overrides();
+    }
+
+    /// Rebuilds the shown result from the proposed one and the overrides (a new `Arc`, so
+    /// the renderer's labels follow).
+    fn reapply_overrides(&mut self) {
+        let h = &mut self.hotspots;
+        let geometry = self.study.as_ref().and_then(|s| s.pet.as_ref());
+        h.result = match (&h.proposed, geometry) {
+            (Some(r), _) if h.overrides.is_empty() => Some(r.clone()),
+            (Some(r), Some(pet)) => Some(Arc::new(apply_overrides(r, &h.overrides, &pet.geometry))),
+            (r, None) => r.clone(),
+            (None, _) => None,
+        };
     }
 
     /// Excludes the selected lesion (bladder, brain, ...) and segments again.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use glam::{DVec3, Vec3};
 
 use super::*;
-use crate::analysis::{find_hotspots, suv_volume, Method};
+use crate::analysis::{
+    find_hotspots, suv_volume, Category, Method, Organ, PhysiologicStyle, QUIET_LABEL_BIT,
+};
 use crate::dicom::SuvInputs;
 use crate::volume::{Geometry, Unit, Volume};
 
@@ -179,4 +181,70 @@ fn opening_another_study_resets_selection_and_exclusions() {
     assert!(m.hotspots.params.excluded_mm.is_empty());
     assert_eq!(m.hotspots.selected, None);
     assert!(m.hotspots.result.is_none());
+}
+
+fn categories(m: &ReadingModel) -> Vec<(f64, Category)> {
+    let r = m.hotspots.result.as_ref().unwrap();
+    r.lesions.iter().map(|l| (l.suv_max, l.category)).collect()
+}
+
+#[test]
+fn user_categories_change_totals_and_survive_resegmentation() {
+    let mut m = opened();
+    segment(&mut m);
+    let r = m.hotspots.result.clone().unwrap();
+    assert_eq!(r.totals().count, 2, "both spheres suspicious");
+    let warm_ml = r.lesions[1].volume_ml;
+    // One click: the hot sphere is physiologic (say, the bladder).
+    let bladder = Category::Physiologic {
+        organ: Organ::Bladder,
+    };
+    assert!(m.set_lesion_category(0, bladder));
+    let r = m.hotspots.result.clone().unwrap();
+    assert_eq!(r.totals().count, 1);
+    assert!((r.total_mtv_ml - warm_ml).abs() < 1e-9);
+    let proposed = m.hotspots.proposed.as_ref().unwrap();
+    assert_eq!(
+        proposed.lesions[0].category,
+        Category::Suspicious,
+        "proposal kept"
+    );
+    // Selected, it is drawn quietly (or not at all when physiologic uptake is hidden).
+    m.select_lesion(0);
+    assert_eq!(m.selected_lesion_id(), 1 | QUIET_LABEL_BIT);
+    m.hotspots.physiologic_style = PhysiologicStyle::Hidden;
+    assert_eq!(m.selected_lesion_id(), 0);
+    // The warm sphere is ignored: nothing counts any more.
+    assert!(m.set_lesion_category(1, Category::Ignored));
+    assert!(!m.set_lesion_category(5, Category::Ignored), "no such row");
+    assert_eq!(m.hotspots.result.as_ref().unwrap().totals().count, 0);
+    // A new threshold segments again; the same spheres come back with the user's choices.
+    let mut p = m.hotspots.params.clone();
+    p.method = Method::Absolute { suv: 2.0 };
+    m.set_hotspot_params(p);
+    segment(&mut m);
+    let mut got = categories(&m);
+    got.sort_by(|a, b| b.0.total_cmp(&a.0));
+    assert_eq!(got, vec![(8.0, bladder), (4.0, Category::Ignored)]);
+    assert_eq!(m.hotspots.result.as_ref().unwrap().total_mtv_ml, 0.0);
+    // Changing one's mind: suspicious again.
+    let warm = m
+        .hotspots
+        .result
+        .as_ref()
+        .unwrap()
+        .lesions
+        .iter()
+        .position(|l| l.suv_max == 4.0)
+        .unwrap();
+    assert!(m.set_lesion_category(warm, Category::Suspicious));
+    assert_eq!(m.hotspots.overrides.len(), 2, "one override per lesion");
+    assert_eq!(m.hotspots.result.as_ref().unwrap().totals().count, 1);
+    // Another study starts from the proposals.
+    m.open(study(), (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    assert!(m.hotspots.overrides.is_empty());
+    segment(&mut m);
+    assert!(categories(&m)
+        .iter()
+        .all(|(_, c)| *c == Category::Suspicious));
 }

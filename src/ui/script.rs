@@ -39,6 +39,9 @@
 //! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
 //! hotspots METHOD [THRESHOLD]  segment hot spots: abs (SUV), percent (of SUVmax), percist
 //! select-lesion N              select the N-th lesion of the table (1 = highest SUVmax)
+//! lesion-category N CATEGORY   set the N-th lesion's category: suspicious, ignored, or an
+//!                              organ (physiologic): brain, head_neck, myocardium, liver,
+//!                              kidney, ureter, bladder, bowel, brown_fat, other
 //! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json)
 //! sleep MS                     pause
 //! lose-device                  destroy the GPU device as a driver reset would (testing:
@@ -50,7 +53,7 @@ use std::path::PathBuf;
 
 use super::input::{DragButton, Slider};
 use super::state::{ct_window_preset, Layout, PaneId};
-use crate::analysis::Method;
+use crate::analysis::{Category, Method, Organ};
 use crate::render::camera::StandardView;
 use crate::render::colormap::Colormap;
 use crate::render::mpr::SliceContent;
@@ -89,6 +92,7 @@ pub enum Command {
     KeyFrame(PathBuf, PaneId),
     Hotspots(Method),
     SelectLesion(usize),
+    LesionCategory(usize, Category),
     ExportHotspots(PathBuf),
     Sleep(u64),
     /// Another CT or PET series (`pet`: which modality).
@@ -126,6 +130,7 @@ impl Command {
                 | Command::MipWindow(..)
                 | Command::MipAngle(_)
                 | Command::MipClick(..)
+                | Command::LesionCategory(..)
         )
     }
 
@@ -266,6 +271,10 @@ fn parse_line(l: &str) -> Result<Command, String> {
             0 => return Err("lesion numbers start at 1".into()),
             n => Command::SelectLesion(n),
         },
+        "lesion-category" => match a.num(0, "lesion number")? {
+            0 => return Err("lesion numbers start at 1".into()),
+            n => Command::LesionCategory(n, parse_category(a.word(1, "category")?)?),
+        },
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
         "sleep" => Command::Sleep(a.num(0, "milliseconds")?),
         "lose-device" => Command::LoseDevice,
@@ -287,6 +296,18 @@ fn parse_mode(name: &str) -> Result<RenderMode, String> {
         .into_iter()
         .find(|m| m.name() == name)
         .ok_or_else(|| format!("unknown mode '{name}' (fused, pet-mip, ct-mip, ct-dvr)"))
+}
+
+fn parse_category(word: &str) -> Result<Category, String> {
+    match word {
+        "suspicious" => Ok(Category::Suspicious),
+        "ignored" | "ignore" => Ok(Category::Ignored),
+        organ => Organ::from_name(organ)
+            .map(|organ| Category::Physiologic { organ })
+            .ok_or_else(|| {
+                format!("unknown category '{organ}' (suspicious, ignored or an organ name)")
+            }),
+    }
 }
 
 fn parse_on_off(word: Option<&str>) -> Result<bool, String> {
@@ -378,6 +399,27 @@ mod tests {
     }
 
     #[test]
+    fn lesion_categories_parse_as_organs_or_words() {
+        let s = parse(
+            "lesion-category 3 bladder
+lesion-category 1 ignored
+lesion-category 2 suspicious",
+        )
+        .unwrap();
+        assert_eq!(
+            s[0],
+            Command::LesionCategory(
+                3,
+                Category::Physiologic {
+                    organ: Organ::Bladder
+                }
+            )
+        );
+        assert_eq!(s[1], Command::LesionCategory(1, Category::Ignored));
+        assert_eq!(s[2], Command::LesionCategory(2, Category::Suspicious));
+    }
+
+    #[test]
     fn lose_device_is_a_command_of_its_own() {
         let s = parse("wait\nlose-device\nwait").unwrap();
         assert_eq!(s[1], Command::LoseDevice);
@@ -401,6 +443,7 @@ mod tests {
             ("series mr 1", 1, "mr"),
             ("pane-content axial both", 1, "both"),
             ("maximise axial-spect", 1, "axial-spect"),
+            ("lesion-category 2 sarcoma", 1, "sarcoma"),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text}");

@@ -109,7 +109,9 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         Command::Screenshot(_) | Command::KeyFrame(..) => {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
-        Command::SelectLesion(_) | Command::ExportHotspots(_) => ready.hotspots_pending,
+        Command::SelectLesion(_) | Command::LesionCategory(..) | Command::ExportHotspots(_) => {
+            ready.hotspots_pending
+        }
         // The click needs the projection of what is on screen.
         Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
         // Quitting drops a key frame still being ray-marched.
@@ -190,6 +192,11 @@ pub fn apply(
                 return Err(format!("there are {count} lesions, not {n}"));
             }
             model.select_lesion(n - 1);
+        }
+        Command::LesionCategory(n, category) => {
+            if !model.set_lesion_category(n - 1, category) {
+                return Err(format!("there is no lesion {n}"));
+            }
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
         Command::LoseDevice => return Ok(Effect::LoseDevice),

@@ -1,15 +1,21 @@
-//! Hot-spot section: method and threshold, highlight, the lesion table with selection and
-//! exclusion, and exports. Segmentation itself runs on a worker.
+//! Hot-spot section: method and threshold, highlight, the lesion table with selection,
+//! one-click categories and exclusion, and exports. Segmentation itself runs on a worker.
 
 use std::path::PathBuf;
 
 use super::Action;
-use crate::analysis::{HotspotResult, Method};
+use crate::analysis::{Category, HotspotResult, Method, Organ, PhysiologicStyle};
 use crate::ui::input::Slider;
 use crate::ui::reading::ReadingModel;
 
 /// Height of the lesion table in points.
 const TABLE_HEIGHT: f32 = 160.0;
+
+/// What a click in the lesion table asks for.
+enum RowAction {
+    Select(usize),
+    SetCategory(usize, Category),
+}
 
 /// Draws the section.
 pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Action>) {
@@ -19,10 +25,7 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Ac
         return;
     }
     method(ui, model);
-    let mut highlight = model.view.settings.highlight_lesions;
-    if ui.checkbox(&mut highlight, "highlight lesions").changed() {
-        model.view.settings.highlight_lesions = highlight;
-    }
+    display(ui, model);
     if model.hotspots_pending() {
         ui.horizontal(|ui| {
             ui.spinner();
@@ -32,14 +35,23 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Ac
     let Some(r) = model.hotspots.result.clone() else {
         return;
     };
+    let t = r.totals();
     ui.label(format!(
-        "{} lesions, MTV {:.1} mL, TLG {:.1}",
-        r.lesions.len(),
-        r.total_mtv_ml,
-        r.total_tlg
-    ));
-    if let Some(i) = lesion_table(ui, &r, model.hotspots.selected) {
-        model.select_lesion(i);
+        "{} suspicious, MTV {:.1} mL, TLG {:.1}; {} other, {} noise",
+        t.count,
+        t.mtv_ml,
+        t.tlg,
+        r.lesions.len() - t.count,
+        r.noise_dropped
+    ))
+    .on_hover_text(r.triage_notes.join("\n"));
+    let proposed = model.hotspots.proposed.clone();
+    match lesion_table(ui, &r, proposed.as_deref(), model.hotspots.selected) {
+        Some(RowAction::Select(i)) => model.select_lesion(i),
+        Some(RowAction::SetCategory(i, c)) => {
+            model.set_lesion_category(i, c);
+        }
+        None => {}
     }
     ui.horizontal(|ui| {
         if ui.button("Exclude selected").clicked() {
@@ -52,6 +64,26 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Ac
             actions.push(Action::ExportHotspots(PathBuf::from("petct_hotspots.json")));
         }
     });
+}
+
+/// Highlight and how physiologic lesions are drawn.
+fn display(ui: &mut egui::Ui, model: &mut ReadingModel) {
+    let mut highlight = model.view.settings.highlight_lesions;
+    if ui.checkbox(&mut highlight, "highlight lesions").changed() {
+        model.view.settings.highlight_lesions = highlight;
+    }
+    let mut hidden = model.hotspots.physiologic_style == PhysiologicStyle::Hidden;
+    if ui
+        .checkbox(&mut hidden, "hide physiologic uptake")
+        .on_hover_text("otherwise drawn quietly: grey, no glow")
+        .changed()
+    {
+        model.hotspots.physiologic_style = if hidden {
+            PhysiologicStyle::Hidden
+        } else {
+            PhysiologicStyle::Quiet
+        };
+    }
 }
 
 /// Method buttons and their parameter.
@@ -92,9 +124,15 @@ fn method(ui: &mut egui::Ui, model: &mut ReadingModel) {
     }
 }
 
-/// The lesion table; returns the row clicked.
-fn lesion_table(ui: &mut egui::Ui, r: &HotspotResult, selected: Option<usize>) -> Option<usize> {
-    let mut clicked = None;
+/// The lesion table (`proposed`: the same lesions as triage proposed them); returns what a
+/// click asked for.
+fn lesion_table(
+    ui: &mut egui::Ui,
+    r: &HotspotResult,
+    proposed: Option<&HotspotResult>,
+    selected: Option<usize>,
+) -> Option<RowAction> {
+    let mut action = None;
     egui::ScrollArea::vertical()
         .max_height(TABLE_HEIGHT)
         .id_salt("lesions")
@@ -102,23 +140,80 @@ fn lesion_table(ui: &mut egui::Ui, r: &HotspotResult, selected: Option<usize>) -
             egui::Grid::new("lesion table")
                 .striped(true)
                 .show(ui, |ui| {
-                    for h in ["#", "SUVmax", "mL", "TLG"] {
+                    for h in ["#", "SUVmax", "mL", "TLG", "category", ""] {
                         ui.label(h);
                     }
                     ui.end_row();
                     for (i, l) in r.lesions.iter().enumerate() {
                         if ui
-                            .selectable_label(selected == Some(i), format!("{}", i + 1))
+                            .selectable_label(selected == Some(i), format!("{}", l.id))
                             .clicked()
                         {
-                            clicked = Some(i);
+                            action = Some(RowAction::Select(i));
                         }
                         ui.label(format!("{:.2}", l.suv_max));
                         ui.label(format!("{:.1}", l.volume_ml));
                         ui.label(format!("{:.1}", l.tlg));
+                        let organ = proposed
+                            .and_then(|p| p.lesions.get(i))
+                            .and_then(|p| p.category.organ())
+                            .unwrap_or(Organ::Other);
+                        if let Some(c) = category_cell(ui, l.category, organ, &l.triage_note) {
+                            action = Some(RowAction::SetCategory(i, c));
+                        }
+                        if let Some(c) = ignore_cell(ui, l.category) {
+                            action = Some(RowAction::SetCategory(i, c));
+                        }
                         ui.end_row();
                     }
                 });
         });
-    clicked
+    action
+}
+
+/// The category of a row: one click toggles suspicious and physiologic (in `organ`, the
+/// proposed one or "other"); a right click picks the organ.
+fn category_cell(ui: &mut egui::Ui, c: Category, organ: Organ, note: &str) -> Option<Category> {
+    let text = egui::RichText::new(c.label());
+    let text = match c {
+        Category::Suspicious => text.strong(),
+        _ => text.weak(),
+    };
+    let response = ui.button(text).on_hover_text(format!(
+        "{note}\nclick: suspicious / physiologic; right click: organ"
+    ));
+    let mut chosen = None;
+    if response.clicked() {
+        chosen = Some(match c {
+            Category::Suspicious => Category::Physiologic { organ },
+            _ => Category::Suspicious,
+        });
+    }
+    response.context_menu(|ui| {
+        for organ in Organ::ALL {
+            if ui.button(organ.name()).clicked() {
+                chosen = Some(Category::Physiologic { organ });
+                ui.close();
+            }
+        }
+    });
+    chosen
+}
+
+/// One click ignores a candidate (or brings an ignored one back as suspicious).
+fn ignore_cell(ui: &mut egui::Ui, c: Category) -> Option<Category> {
+    let ignored = c == Category::Ignored;
+    let tip = if ignored {
+        "restore as suspicious"
+    } else {
+        "ignore"
+    };
+    ui.small_button(if ignored { "↺" } else { "×" })
+        .on_hover_text(tip)
+        .clicked()
+        .then_some(if ignored {
+            Category::Suspicious
+        } else {
+            Category::Ignored
+        })
 }
