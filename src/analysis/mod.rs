@@ -13,6 +13,7 @@ mod liver;
 mod liver_search;
 mod measure;
 pub mod report;
+mod roi;
 mod segment;
 
 use std::fmt;
@@ -27,6 +28,7 @@ pub use liver_search::{
     LIVER_SUV_RANGE,
 };
 pub use measure::{suv_peak, Lesion, SUVPEAK_DEFINITION, SUVPEAK_RADIUS_MM};
+pub use roi::{roi_stats, CtRoiStats, Ellipsoid, PetRoiStats, PetScale, RoiError, RoiStats, Ruler};
 
 use components::Regions;
 use grid::{CtRange, CtSampler, Dims, Field};
