@@ -13,6 +13,8 @@
 //!   `window_ui` (the frame's layout).
 //! - `loader` and `segmentation`: background workers (latest request wins); `keyframes`
 //!   and `export`: files written from the viewer.
+//! - [`measurements`] (rulers and ROIs in the reading model) and [`measure_view`] (their
+//!   drags and outlines in the slice panes).
 //! - [`script`] (typed commands) and `script_runner`; `frame_stats` (`--frame-stats`).
 //! - `app`: the application state wiring them together, one frame at a time;
 //!   `app_events`: the entry point and winit's events.
@@ -27,6 +29,8 @@ mod graphics;
 pub mod input;
 mod keyframes;
 mod loader;
+pub mod measure_view;
+pub mod measurements;
 mod pane_renderer;
 mod pane_view;
 mod panel_cache;

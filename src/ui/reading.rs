@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
+use super::measurements::Measurements;
 use super::state::ViewerState;
 use crate::analysis::{HotspotParams, HotspotResult};
 use crate::dicom::datetime::Instant as DicomInstant;
@@ -65,6 +66,8 @@ pub struct ReadingModel {
     pub view: ViewerState,
     pub suv_edit: SuvEdit,
     pub hotspots: HotspotState,
+    /// Rulers and ROIs (cleared when another study opens).
+    pub measurements: Measurements,
     /// Bumped when another study is opened.
     pub study_generation: u64,
     pub messages: VecDeque<String>,
@@ -80,6 +83,7 @@ impl ReadingModel {
             view,
             suv_edit: SuvEdit::default(),
             hotspots: HotspotState::default(),
+            measurements: Measurements::default(),
             study_generation: 0,
             messages: VecDeque::new(),
             pet_max: None,
@@ -126,6 +130,7 @@ impl ReadingModel {
         self.hotspots.result = None;
         self.hotspots.error = None;
         self.hotspots.generation += 1;
+        self.measurements.clear();
         self.study_generation += 1;
         self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
         self.study = Some(study);
@@ -142,6 +147,7 @@ impl ReadingModel {
         };
         let Some(study) = &mut self.study else { return };
         let result = study.apply_suv_overrides(&overrides);
+        self.measurements.sync(self.study.as_ref());
         self.hotspots.result = None;
         self.hotspots.selected = None;
         self.hotspots.generation += 1;
