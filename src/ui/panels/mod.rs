@@ -4,6 +4,7 @@
 mod ct_window;
 mod demo;
 mod hotspots;
+mod measurements;
 mod pet;
 mod status;
 mod study;
@@ -56,6 +57,8 @@ pub fn side_panel(
     suv_inputs::section(ui, model);
     ui.separator();
     hotspots::section(ui, model, actions);
+    ui.separator();
+    measurements::section(ui, model, actions);
 }
 
 /// A slider that reads and writes the model through [`Slider`], the path scripts use too.
