@@ -190,9 +190,8 @@ fn pet_stats(roi: &Ellipsoid, pet: &Volume, scale: &PetScale) -> Option<PetRoiSt
     Some(PetRoiStats {
         max: acc.max as f64,
         max_voxel: acc.max_voxel,
-        max_position_mm: pet
-            .geometry
-            .voxel_to_patient(DVec3::from_array(acc.max_voxel.map(|v| v as f64))),
+        // The lesion table's arithmetic, so that both report the same position to the bit.
+        max_position_mm: Affine::voxel_to_patient(&pet.geometry).apply(acc.max_voxel),
         mean: acc.sum / acc.n as f64,
         peak: scaled_peak(pet, f, acc.max_voxel),
         voxel_count: acc.n,
