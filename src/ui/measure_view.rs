@@ -176,3 +176,125 @@ fn label(painter: &egui::Painter, pos: egui::Pos2, text: String, colour: egui::C
     painter.rect_filled(rect.expand(LABEL_MARGIN), LABEL_MARGIN, LABEL_BOX);
     painter.galley(rect.min, galley, colour);
 }
+
+#[cfg(test)]
+mod tests {
+    use glam::Vec3;
+
+    use super::*;
+    use crate::render::mpr::{MprOrientation, MprView};
+
+    /// A 200 x 200 point axial pane at the screen's origin over a 200 mm box: 1 mm per point.
+    fn pane() -> (egui::Rect, MprPlane) {
+        let rect = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(200.0, 200.0));
+        let plane = MprView::new(MprOrientation::Axial, Vec3::ZERO).plane(
+            (Vec3::splat(-100.0), Vec3::splat(100.0)),
+            200,
+            200,
+        );
+        (rect, plane)
+    }
+
+    /// Runs frames of mouse events over the pane; returns whether any frame's left drag
+    /// went to the tool, and the number of shapes the last frame painted.
+    fn frames(model: &mut ReadingModel, events: Vec<Vec<egui::Event>>) -> (bool, usize) {
+        let ctx = egui::Context::default();
+        let (rect, plane) = pane();
+        let mut consumed = false;
+        let mut shapes = 0;
+        for (i, events) in events.into_iter().enumerate() {
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(
+                    egui::Pos2::ZERO,
+                    egui::vec2(400.0, 400.0),
+                )),
+                time: Some(i as f64 * 0.05),
+                events,
+                ..Default::default()
+            };
+            let out = ctx.run_ui(input, |ui| {
+                let r = ui.allocate_rect(rect, egui::Sense::click_and_drag());
+                consumed |= gestures(model, &plane, rect, &r);
+                draw(&ui.painter_at(rect), model, &plane, rect);
+            });
+            shapes = out.shapes.len();
+            out.drop_without_applying_deltas();
+        }
+        (consumed, shapes)
+    }
+
+    fn left(pos: egui::Pos2, pressed: bool) -> egui::Event {
+        egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        }
+    }
+
+    fn drag(a: egui::Pos2, b: egui::Pos2) -> Vec<Vec<egui::Event>> {
+        let mid = a + (b - a) * 0.5;
+        vec![
+            vec![egui::Event::PointerMoved(a)],
+            vec![left(a, true)],
+            vec![egui::Event::PointerMoved(mid)],
+            vec![egui::Event::PointerMoved(b)],
+            vec![left(b, false)],
+            vec![],
+        ]
+    }
+
+    #[test]
+    fn a_left_drag_with_the_ruler_makes_a_ruler_from_press_to_release() {
+        let mut model = ReadingModel::for_tests();
+        model.measurements.tool = Tool::Ruler;
+        // 30 points right and 40 down at 1 mm per point: 50 mm.
+        let (consumed, shapes) = frames(
+            &mut model,
+            drag(egui::pos2(100.0, 100.0), egui::pos2(130.0, 140.0)),
+        );
+        assert!(consumed);
+        let items = model.measurements.items();
+        assert_eq!(items.len(), 1, "{items:?}");
+        match &items[0].shape {
+            Shape::Ruler(r) => assert!((r.length_mm() - 50.0).abs() < 1e-3, "{r:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(model.measurements.draft.is_none());
+        assert!(shapes > 0, "the ruler is drawn");
+    }
+
+    #[test]
+    fn without_a_tool_the_drag_is_left_to_the_pane() {
+        let mut model = ReadingModel::for_tests();
+        let (consumed, _) = frames(
+            &mut model,
+            drag(egui::pos2(100.0, 100.0), egui::pos2(130.0, 140.0)),
+        );
+        assert!(!consumed);
+        assert!(model.measurements.items().is_empty());
+    }
+
+    #[test]
+    fn a_sphere_roi_is_dragged_from_its_centre() {
+        let mut model = ReadingModel::for_tests();
+        model.measurements.tool = Tool::SphereRoi;
+        frames(
+            &mut model,
+            drag(egui::pos2(50.0, 60.0), egui::pos2(50.0, 80.0)),
+        );
+        match &model.measurements.items()[0].shape {
+            Shape::Roi(r) => {
+                assert!((r.shape.radii.x - 20.0).abs() < 1e-3, "{r:?}");
+                assert!(r.shape.is_sphere());
+                // Pixel (50, 60) of a 1 mm/point pane centred on the origin.
+                let c = r.shape.centre;
+                assert!(
+                    (c.x + 50.0).abs() < 1e-3 && (c.y + 40.0).abs() < 1e-3,
+                    "{c}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
