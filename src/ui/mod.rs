@@ -54,6 +54,7 @@ pub const HELP: &str = "\
 Slice panes (axial, coronal, sagittal)
   wheel, PageUp/PageDown, Up/Down   scroll slices
   left-drag                         CT window: horizontal = width, vertical = level
+  left-drag with a measuring tool   ruler end to end, ROI from its centre (side panel)
   right-drag                        zoom
   middle-drag                       pan
   click                             move the linked cursor (all panes follow)
