@@ -4,7 +4,7 @@
 //! How a slice pane uses it (in `pane_view::pane`, for slice panes only, with the pane's
 //! `plane: MprPlane` laid over `rect` in points, as `patient_at` lays it):
 //!
-//! ```ignore
+//! ```text
 //! // after `response` is allocated and before the pane's own gestures:
 //! let measuring = measure_view::gestures(model, &plane, rect, &response);
 //! // ... when `measuring`, drop this frame's left-button Drag and Click gestures
