@@ -17,6 +17,7 @@ mod liver_search;
 mod measure;
 pub mod mip;
 pub mod report;
+mod roi;
 mod segment;
 pub mod triage;
 
@@ -36,6 +37,7 @@ pub use liver_search::{
     LIVER_SUV_RANGE,
 };
 pub use measure::{suv_peak, Lesion, SUVPEAK_DEFINITION, SUVPEAK_RADIUS_MM};
+pub use roi::{roi_stats, CtRoiStats, Ellipsoid, PetRoiStats, PetScale, RoiError, RoiStats, Ruler};
 pub use triage::{Category, Organ};
 
 use components::Regions;

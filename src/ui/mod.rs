@@ -13,6 +13,8 @@
 //!   `window_ui` (the frame's layout).
 //! - `loader` and `segmentation`: background workers (latest request wins); `keyframes`
 //!   and `export`: files written from the viewer.
+//! - [`measurements`] (rulers and ROIs in the reading model) and [`measure_view`] (their
+//!   drags and outlines in the slice panes).
 //! - [`script`] (typed commands) and `script_runner`; `frame_stats` (`--frame-stats`).
 //! - `app`: the application state wiring them together, one frame at a time;
 //!   `app_events`: the entry point and winit's events.
@@ -28,6 +30,8 @@ pub mod input;
 mod keyframes;
 mod latest_worker;
 mod loader;
+pub mod measure_view;
+pub mod measurements;
 mod mip_pane;
 pub mod mip_state;
 mod mip_view;
@@ -54,6 +58,7 @@ pub const HELP: &str = "\
 Slice panes (axial, coronal, sagittal)
   wheel, PageUp/PageDown, Up/Down   scroll slices
   left-drag                         CT window: horizontal = width, vertical = level
+  left-drag with a measuring tool   ruler end to end, ROI from its centre (side panel)
   right-drag                        zoom
   middle-drag                       pan
   click                             move the linked cursor (all panes follow)

@@ -8,6 +8,7 @@ use glam::{Vec2, Vec3};
 use crate::render::mpr::SliceContent;
 
 use super::input::{apply_gesture, DragButton, PaneGesture};
+use super::measure_view;
 use super::reading::ReadingModel;
 use super::state::{Layout, PaneId, ViewerState};
 
@@ -104,12 +105,35 @@ pub fn pane(
         ),
         None => ui.allocate_rect(rect, sense),
     };
-    let gestures = gestures(ui, model, pane, &response, rect);
-    let changed = !gestures.is_empty();
+    let plane = model
+        .view
+        .mpr_view(pane)
+        .map(|v| v.plane(model.view.bounds, rect.width() as u32, rect.height() as u32));
+    // The active measuring tool takes the left button in slice panes.
+    let measuring = plane
+        .as_ref()
+        .is_some_and(|plane| measure_view::gestures(model, plane, rect, &response));
+    let mut gestures = gestures(ui, model, pane, &response, rect);
+    if measuring {
+        gestures.retain(|g| {
+            !matches!(
+                g,
+                PaneGesture::Click(_)
+                    | PaneGesture::Drag {
+                        button: DragButton::Left,
+                        ..
+                    }
+            )
+        });
+    }
+    let changed = measuring || !gestures.is_empty();
     for g in gestures {
         apply_gesture(model, pane, g);
     }
     labels(ui, model, pane, &response, rect);
+    if let Some(plane) = &plane {
+        measure_view::draw(&ui.painter_at(rect), model, plane, rect);
+    }
     changed
 }
 

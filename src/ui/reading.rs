@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
+use super::measurements::Measurements;
 use super::mip_state::{MipJob, MipKey, MipPick, MipState};
 use super::state::{PaneId, ViewerState};
 use crate::analysis::{
@@ -76,6 +77,8 @@ pub struct ReadingModel {
     pub view: ViewerState,
     pub suv_edit: SuvEdit,
     pub hotspots: HotspotState,
+    /// Rulers and ROIs (cleared when another study opens).
+    pub measurements: Measurements,
     /// Bumped when another study is opened.
     pub study_generation: u64,
     pub messages: VecDeque<String>,
@@ -93,6 +96,7 @@ impl ReadingModel {
             view,
             suv_edit: SuvEdit::default(),
             hotspots: HotspotState::default(),
+            measurements: Measurements::default(),
             study_generation: 0,
             messages: VecDeque::new(),
             pet_max: None,
@@ -142,6 +146,7 @@ impl ReadingModel {
         self.hotspots.proposed = None;
         self.hotspots.error = None;
         self.hotspots.generation += 1;
+        self.measurements.clear();
         self.study_generation += 1;
         self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
         self.mip.clear();
@@ -159,6 +164,7 @@ impl ReadingModel {
         };
         let Some(study) = &mut self.study else { return };
         let result = study.apply_suv_overrides(&overrides);
+        self.measurements.sync(self.study.as_ref());
         self.hotspots.result = None;
         self.hotspots.proposed = None;
         self.hotspots.selected = None;

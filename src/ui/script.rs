@@ -42,7 +42,11 @@
 //! lesion-category N CATEGORY   set the N-th lesion's category: suspicious, ignored, or an
 //!                              organ (physiologic): brain, head_neck, myocardium, liver,
 //!                              kidney, ureter, bladder, bowel, brown_fat, other
-//! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json)
+//! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json),
+//!                              with the measurements (see `ui::export`)
+//! ruler X,Y,Z X,Y,Z            add a distance ruler between two patient points (mm)
+//! roi-sphere X,Y,Z R           add a spherical ROI: centre (patient mm), radius (mm)
+//! roi-ellipse X,Y,Z RX,RY,RZ   add an ellipsoidal ROI, radii along patient x, y, z (mm)
 //! sleep MS                     pause
 //! lose-device                  destroy the GPU device as a driver reset would (testing:
 //!                              the viewer recreates its graphics and keeps the study)
@@ -50,6 +54,8 @@
 //! ```
 
 use std::path::PathBuf;
+
+use glam::DVec3;
 
 use super::input::{DragButton, Slider};
 use super::state::{ct_window_preset, Layout, PaneId};
@@ -94,6 +100,12 @@ pub enum Command {
     SelectLesion(usize),
     LesionCategory(usize, Category),
     ExportHotspots(PathBuf),
+    /// A ruler between two patient points (mm).
+    Ruler(DVec3, DVec3),
+    /// A spherical ROI: centre (patient mm) and radius (mm).
+    RoiSphere(DVec3, f64),
+    /// An ellipsoidal ROI: centre (patient mm) and radii along patient x, y, z (mm).
+    RoiEllipse(DVec3, DVec3),
     Sleep(u64),
     /// Another CT or PET series (`pet`: which modality).
     Series {
@@ -131,6 +143,9 @@ impl Command {
                 | Command::MipAngle(_)
                 | Command::MipClick(..)
                 | Command::LesionCategory(..)
+                | Command::Ruler(..)
+                | Command::RoiSphere(..)
+                | Command::RoiEllipse(..)
         )
     }
 
@@ -195,6 +210,30 @@ impl<'a> Args<'a> {
 
     fn path(&self, i: usize) -> Result<PathBuf, String> {
         Ok(PathBuf::from(self.word(i, "path")?))
+    }
+
+    /// Three numbers joined by commas, `X,Y,Z`.
+    fn point(&self, i: usize, what: &str) -> Result<DVec3, String> {
+        let w = self.word(i, what)?;
+        let v: Vec<f64> = w
+            .split(',')
+            .map(|c| c.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("bad {what} '{w}' (expected X,Y,Z in mm)"))?;
+        match v[..] {
+            [x, y, z] if v.iter().all(|c| c.is_finite()) => Ok(DVec3::new(x, y, z)),
+            _ => Err(format!("bad {what} '{w}' (expected X,Y,Z in mm)")),
+        }
+    }
+
+    /// A positive length in mm.
+    fn radius(&self, i: usize) -> Result<f64, String> {
+        let r: f64 = self.num(i, "radius")?;
+        if r > 0.0 && r.is_finite() {
+            Ok(r)
+        } else {
+            Err(format!("radius {r} mm must be positive"))
+        }
     }
 }
 
@@ -276,6 +315,15 @@ fn parse_line(l: &str) -> Result<Command, String> {
             n => Command::LesionCategory(n, parse_category(a.word(1, "category")?)?),
         },
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
+        "ruler" => Command::Ruler(a.point(0, "first end")?, a.point(1, "second end")?),
+        "roi-sphere" => Command::RoiSphere(a.point(0, "centre")?, a.radius(1)?),
+        "roi-ellipse" => {
+            let radii = a.point(1, "radii")?;
+            if radii.min_element() <= 0.0 {
+                return Err(format!("radii {radii} mm must be positive"));
+            }
+            Command::RoiEllipse(a.point(0, "centre")?, radii)
+        }
         "sleep" => Command::Sleep(a.num(0, "milliseconds")?),
         "lose-device" => Command::LoseDevice,
         "series" => Command::Series {
@@ -417,6 +465,40 @@ lesion-category 2 suspicious",
         );
         assert_eq!(s[1], Command::LesionCategory(1, Category::Ignored));
         assert_eq!(s[2], Command::LesionCategory(2, Category::Suspicious));
+    }
+
+    #[test]
+    fn parses_measurement_commands() {
+        let s = parse(
+            "ruler -85,-15,55 0,-10.5,215\nroi-sphere -85,-15,55 20\nroi-ellipse 1,2,3 4,5,6",
+        )
+        .unwrap();
+        assert_eq!(
+            s[0],
+            Command::Ruler(
+                DVec3::new(-85.0, -15.0, 55.0),
+                DVec3::new(0.0, -10.5, 215.0)
+            )
+        );
+        assert_eq!(
+            s[1],
+            Command::RoiSphere(DVec3::new(-85.0, -15.0, 55.0), 20.0)
+        );
+        assert_eq!(
+            s[2],
+            Command::RoiEllipse(DVec3::new(1.0, 2.0, 3.0), DVec3::new(4.0, 5.0, 6.0))
+        );
+        assert!(s.iter().all(Command::is_interaction));
+        for (text, word) in [
+            ("ruler 1,2 3,4,5", "1,2"),
+            ("ruler 1,2,3", "second end"),
+            ("roi-sphere 1,2,x 5", "1,2,x"),
+            ("roi-sphere 0,0,0 -3", "positive"),
+            ("roi-ellipse 0,0,0 1,0,1", "positive"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.to_string().contains(word), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::reading::ReadingModel;
 use super::script::Command;
 use super::state::PaneId;
 use super::state::ELEVATION_LIMIT_DEG;
+use crate::analysis::Ellipsoid;
 
 /// What the viewer is doing, as far as a script must wait for it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -199,6 +200,11 @@ pub fn apply(
             }
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
+        Command::Ruler(a, b) => {
+            model.measurements.add_ruler(a, b);
+        }
+        Command::RoiSphere(c, r) => add_roi(model, Ellipsoid::sphere(c, r)),
+        Command::RoiEllipse(centre, radii) => add_roi(model, Ellipsoid { centre, radii }),
         Command::LoseDevice => return Ok(Effect::LoseDevice),
         Command::Series { pet, selector } => {
             let (ct, pet) = if pet {
@@ -211,6 +217,12 @@ pub fn apply(
         Command::Quit => return Ok(Effect::Quit),
     }
     Ok(Effect::None)
+}
+
+/// Adds an ROI measured over the open study (its figures follow once a study is loaded).
+fn add_roi(model: &mut ReadingModel, shape: Ellipsoid) {
+    let study = model.study.as_ref();
+    model.measurements.add_roi(shape, None, study);
 }
 
 #[cfg(test)]
@@ -276,6 +288,25 @@ mod tests {
         by_hand.view.drag_rotate(Vec2::new(10.0, 0.0));
         assert_ne!(model.view.camera.azimuth_deg, az);
         assert_eq!(model.view.camera, by_hand.view.camera);
+    }
+
+    #[test]
+    fn measurement_commands_add_rulers_and_rois() {
+        let mut model = ReadingModel::for_tests();
+        for cmd in
+            parse("ruler 0,0,0 3,4,12\nroi-sphere 1,2,3 10\nroi-ellipse 0,0,0 1,2,3").unwrap()
+        {
+            assert_eq!(apply(&mut model, cmd, |_| 1.0), Ok(Effect::None));
+        }
+        let items = model.measurements.items();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].summary(), "#1 ruler 13.0 mm");
+        match &items[2].shape {
+            crate::ui::measurements::Shape::Roi(r) => {
+                assert_eq!(r.shape.radii, glam::DVec3::new(1.0, 2.0, 3.0))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

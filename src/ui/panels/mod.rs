@@ -5,6 +5,7 @@ mod ct_window;
 mod demo;
 mod hotspots;
 mod layout;
+mod measurements;
 mod pet;
 mod series;
 mod status;
@@ -67,6 +68,8 @@ pub fn side_panel(
     suv_inputs::section(ui, model);
     ui.separator();
     hotspots::section(ui, model, actions);
+    ui.separator();
+    measurements::section(ui, model, actions);
 }
 
 /// A slider that reads and writes the model through [`Slider`], the path scripts use too.
