@@ -3,11 +3,14 @@
 //! (`petct view --script S --frame-stats OUT.json`).
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example viewer_bench -- [--size 1280x860] [STUDY_PATH]
+//! cargo build --release && cargo run --release --example viewer_bench -- [--size 1280x860] [--layout pet-ct] [STUDY_PATH]
 //! ```
 //! Without a path it opens the built-in torso phantom. The session: open, 60 rotation
 //! drag steps in the 3D view, 20 CT-window drag steps in the axial pane, 20 SUV-threshold
-//! slider steps, 5 lesion selections, 3 mode switches and a key frame. Without a display
+//! slider steps, 5 lesion selections, 3 mode switches and a key frame. With
+//! `--layout pet-ct` the PET-CT reading session instead: 40 slice steps in the axial panes
+//! (every pane's cursor moves), 30 MIP rotation drag steps, 20 CT-window drag steps,
+//! 20 SUV-threshold slider steps, 5 MIP clicks and a MIP key frame. Without a display
 //! it runs under `xvfb-run` (Debian package xvfb). `VIEWER_BENCH_KEEP=FILE` keeps the
 //! frame statistics JSON.
 
@@ -41,6 +44,32 @@ fn session_script(key_frame: &Path) -> String {
     s
 }
 
+/// The PET-CT reading layout's session (one interaction per frame).
+fn reading_script(key_frame: &Path) -> String {
+    let mut s = String::from("wait\nlayout pet-ct\n");
+    for i in 0..40 {
+        let _ = writeln!(s, "scroll axial-pet {}", if i < 20 { 1 } else { -1 });
+    }
+    for _ in 0..30 {
+        s.push_str("drag mip left 6 0\n");
+    }
+    s.push_str("release\n");
+    for i in 0..20 {
+        let dy = if i % 2 == 0 { -3 } else { 2 };
+        let _ = writeln!(s, "drag axial-ct left 8 {dy}");
+    }
+    s.push_str("release\n");
+    for i in 0..20 {
+        let _ = writeln!(s, "slider suv-threshold {:.2}", 2.5 + 0.1 * f64::from(i));
+    }
+    for (x, y) in [(0.5, 0.3), (0.4, 0.5), (0.6, 0.6), (0.5, 0.8), (0.45, 0.4)] {
+        let _ = writeln!(s, "mip-click {x} {y}");
+    }
+    let _ = writeln!(s, "keyframe {} mip", key_frame.display());
+    s.push_str("quit\n");
+    s
+}
+
 /// The `petct` binary next to this example's (target/<profile>/petct).
 fn petct_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
@@ -60,10 +89,16 @@ fn petct_binary() -> anyhow::Result<PathBuf> {
 fn main() -> anyhow::Result<()> {
     let mut size = "1280x860".to_string();
     let mut study = None;
+    let mut reading = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--size" => size = args.next().ok_or_else(|| anyhow::anyhow!("--size WxH"))?,
+            "--layout" => match args.next().as_deref() {
+                Some("pet-ct") => reading = true,
+                Some("2x2") => reading = false,
+                _ => anyhow::bail!("--layout 2x2|pet-ct"),
+            },
             _ => study = Some(a),
         }
     }
@@ -71,7 +106,13 @@ fn main() -> anyhow::Result<()> {
     let keep = std::env::var_os("VIEWER_BENCH_KEEP").map(PathBuf::from);
     let script = dir.path().join("session.txt");
     let stats = dir.path().join("frames.json");
-    std::fs::write(&script, session_script(&dir.path().join("key.png")))?;
+    let key_png = dir.path().join("key.png");
+    let text = if reading {
+        reading_script(&key_png)
+    } else {
+        session_script(&key_png)
+    };
+    std::fs::write(&script, text)?;
     let petct = petct_binary()?;
     let headless = std::env::var_os("DISPLAY").is_none();
     let mut cmd = if headless {
@@ -111,8 +152,9 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_default();
     let frames = report["frames"].as_array().map_or(0, Vec::len);
     println!(
-        "study {} at {size}: {frames} frames, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; \
+        "{}study {} at {size}: {frames} frames, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; \
          refinement after input: max {:.0} ms over {} settles; session {:.1} s",
+        if reading { "PET-CT layout, " } else { "" },
         study.as_deref().unwrap_or("phantom"),
         num("p50_ms"),
         num("p95_ms"),

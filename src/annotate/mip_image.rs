@@ -10,11 +10,8 @@ use crate::render::colormap::Colormap;
 /// Outline colours, as the slice panes draw them (shaders/common.wgsl).
 const OUTLINE: Rgba<u8> = Rgba([51, 255, 77, 255]);
 const OUTLINE_SELECTED: Rgba<u8> = Rgba([26, 230, 255, 255]);
-const OUTLINE_QUIET: Rgba<u8> = Rgba([150, 150, 150, 255]);
-/// Longest edge of the image, pixels: enough for a maximised pane, cheap to recolour.
-const MAX_EDGE: f64 = 1100.0;
-/// At most this many image pixels per projection column.
-const MAX_UPSCALE: f64 = 4.0;
+// Blue-grey, as shaders/common.wgsl's LESION_GREY: visible on a grey image.
+const OUTLINE_QUIET: Rgba<u8> = Rgba([140, 158, 199, 255]);
 
 /// How to draw a MIP.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,34 +29,31 @@ pub struct MipStyle {
     pub shown: Vec<u16>,
 }
 
-/// The projection as an RGBA image with square pixels (at most [`MAX_EDGE`] on the longest edge).
-pub fn mip_image(p: &MipProjection, style: &MipStyle) -> RgbaImage {
-    let scale = image_scale(p);
-    let (w_mm, h_mm) = p.size_mm();
-    let pixel_mm = p.right_mm.length() / scale;
-    let (w, h) = (
-        (w_mm / pixel_mm).round().max(1.0) as u32,
-        (h_mm / pixel_mm).round().max(1.0) as u32,
-    );
-    let row_mm = p.down_mm.length().max(1e-6);
+/// The projection as a `size` (width, height) RGBA image: the colour map's background,
+/// with the projection as large as fits with square millimetres, centred (as
+/// [`fit`] places it).
+pub fn mip_image(p: &MipProjection, style: &MipStyle, size: (u32, u32)) -> RgbaImage {
+    let (w, h) = (size.0.max(1), size.1.max(1));
     let [lo, hi] = style.window;
     let span = (hi - lo).max(1e-6);
     let colour = |v: f32| {
         let [r, g, b] = style.colormap.sample((v - lo) / span);
         Rgba([to_u8(r), to_u8(g), to_u8(b), 255])
     };
-    let background = colour(lo);
+    let mut img = RgbaImage::from_pixel(w, h, colour(lo));
+    let (left, top, fw, fh) = fit((w as f32, h as f32), p);
     // Continuous projection coordinates of an image pixel's centre.
     let source = |x: u32, y: u32| {
         (
-            (x as f64 + 0.5) / scale - 0.5,
-            (y as f64 + 0.5) * pixel_mm / row_mm - 0.5,
+            f64::from((x as f32 + 0.5 - left) / fw.max(1e-6)) * p.width as f64 - 0.5,
+            f64::from((y as f32 + 0.5 - top) / fh.max(1e-6)) * p.height as f64 - 0.5,
         )
     };
-    let mut img = RgbaImage::from_pixel(w, h, background);
     let mut labels = vec![0u16; (w * h) as usize];
-    for y in 0..h {
-        for x in 0..w {
+    let x_range = (left.max(0.0) as u32)..((left + fw).ceil().min(w as f32) as u32);
+    let y_range = (top.max(0.0) as u32)..((top + fh).ceil().min(h as f32) as u32);
+    for y in y_range {
+        for x in x_range.clone() {
             let (sx, sy) = source(x, y);
             if let Some(v) = bilinear(p, sx, sy) {
                 img.put_pixel(x, y, colour(v));
@@ -77,12 +71,13 @@ pub fn mip_image(p: &MipProjection, style: &MipStyle) -> RgbaImage {
     img
 }
 
-/// Image pixels per projection column.
-fn image_scale(p: &MipProjection) -> f64 {
+/// Where the projection sits in an image or pane of `size` (any unit): as large as fits
+/// with square millimetres, centred. Returns (left, top, width, height).
+pub fn fit(size: (f32, f32), p: &MipProjection) -> (f32, f32, f32, f32) {
     let (w_mm, h_mm) = p.size_mm();
-    let native = p.right_mm.length().max(1e-6);
-    let longest = (w_mm.max(h_mm) / native).max(1.0);
-    (MAX_EDGE / longest).clamp(1.0, MAX_UPSCALE)
+    let scale = (size.0 / w_mm.max(1e-6) as f32).min(size.1 / h_mm.max(1e-6) as f32);
+    let (w, h) = (w_mm as f32 * scale, h_mm as f32 * scale);
+    ((size.0 - w) / 2.0, (size.1 - h) / 2.0, w, h)
 }
 
 fn to_u8(v: f32) -> u8 {
@@ -176,23 +171,33 @@ mod tests {
             selected: 0,
             shown: Vec::new(),
         };
-        let img = mip_image(&p, &style);
+        let size = (120, 200);
+        let img = mip_image(&p, &style, size);
+        assert_eq!(img.dimensions(), size);
+        // The projection fills the width with square millimetres, centred vertically.
         let (w_mm, h_mm) = p.size_mm();
-        let ratio = img.width() as f64 / img.height() as f64;
-        assert!(
-            (ratio - w_mm / h_mm).abs() < 0.05,
-            "{ratio} vs {}",
-            w_mm / h_mm
-        );
+        let (left, top, w, h) = fit((120.0, 200.0), &p);
+        assert_eq!((left, w), (0.0, 120.0));
+        assert!((f64::from(w / h) - w_mm / h_mm).abs() < 1e-4);
+        assert!((top - (200.0 - h) / 2.0).abs() < 1e-4);
         assert!(img.pixels().any(|p| *p == OUTLINE));
-        let plain = mip_image(
-            &p,
-            &MipStyle {
-                outlines: false,
-                ..style
-            },
-        );
+        let with = |shown: Vec<u16>, outlines: bool| {
+            let style = MipStyle {
+                outlines,
+                shown,
+                ..style.clone()
+            };
+            mip_image(&p, &style, size)
+        };
+        let plain = with(Vec::new(), false);
         assert!(!plain.pixels().any(|p| *p == OUTLINE));
+        let quiet = with(vec![0, 1 | QUIET_LABEL_BIT], true);
+        assert!(quiet.pixels().any(|p| *p == OUTLINE_QUIET));
+        assert!(!quiet.pixels().any(|p| *p == OUTLINE));
+        let hidden = with(vec![0, 0], true);
+        assert!(!hidden
+            .pixels()
+            .any(|p| *p == OUTLINE || *p == OUTLINE_QUIET));
         let darkest = plain.pixels().map(|p| p.0[0]).min().unwrap();
         assert!(
             darkest < 60,

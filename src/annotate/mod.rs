@@ -18,7 +18,7 @@ mod text;
 
 pub use colorbar::draw_colorbar;
 pub use labels::{draw_label, draw_orientation_letters};
-pub use mip_image::{mip_image, MipStyle};
+pub use mip_image::{fit as fit_mip, mip_image, MipStyle};
 pub use text::{draw_text, draw_text_styled, text_scale_for, text_size, TextStyle};
 
 /// Helpers shared by the tests of the submodules.

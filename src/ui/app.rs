@@ -308,7 +308,8 @@ impl App {
         if let Some(job) = self.model.hotspot_job() {
             self.segmentation.submit(job);
         }
-        self.mip.sync(&mut self.model);
+        let mip_size = self.laid.pixels.get(&PaneId::Mip).copied();
+        self.mip.sync(&mut self.model, mip_size);
         let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
             return;
         };
@@ -352,6 +353,8 @@ impl App {
         let work = self
             .panes
             .render(&mut dc, &self.model, &self.laid.pixels, self.laid.hovered);
+        self.mip
+            .upload(&gfx.ctx, &self.egui_ctx, gfx.config.format, gfx.copy_panes);
         if let Some(stats) = &mut self.stats {
             let key = self
                 .laid
@@ -430,7 +433,9 @@ impl App {
         };
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
-        let copies = self.laid.copies(&self.panes, ppp);
+        let copies = self
+            .laid
+            .copies(&self.panes, self.mip.copied_texture(), ppp);
         let out = super::graphics::FrameOutput {
             shapes: output.shapes,
             pixels_per_point: ppp,
@@ -496,7 +501,9 @@ impl App {
     fn panes_settled(&self) -> bool {
         self.panes
             .settled(&self.model, &self.laid.pixels, self.stamp())
-            && !self.mip.pending(&self.model)
+            && !self
+                .mip
+                .pending(&self.model, self.laid.pixels.get(&PaneId::Mip).copied())
     }
 
     /// Whether more frames are needed without new input.

@@ -71,6 +71,7 @@ impl ApplicationHandler for App {
         match Graphics::new(event_loop, self.options.size, &self.egui_ctx) {
             Ok(gfx) => {
                 self.panes = super::pane_renderer::PaneRenderer::new(gfx.copy_panes);
+                self.mip.invalidate();
                 self.gfx = Some(gfx);
                 let first = self.options.paths.clone();
                 self.start_load(first);

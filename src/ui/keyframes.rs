@@ -54,7 +54,7 @@ impl super::app::App {
             return Ok(());
         }
         if pane == PaneId::Mip {
-            return save_mip(&self.model, path, &mut self.writes);
+            return save_mip(&self.model, px, path, &mut self.writes);
         }
         let request = KeyFrameRequest {
             pane,
@@ -137,24 +137,25 @@ fn pane_settings(model: &ReadingModel, pane: PaneId) -> RenderSettings {
 /// labels and a colour bar.
 fn save_mip(
     model: &ReadingModel,
+    pane_px: (u32, u32),
     path: PathBuf,
     writes: &mut BackgroundWrites,
 ) -> anyhow::Result<()> {
+    let size = key_frame_size(pane_px);
     let (Some((_, p)), Some(study)) = (model.mip.projection.clone(), &model.study) else {
         anyhow::bail!("no MIP is shown yet");
     };
-    let mut img = crate::annotate::mip_image(&p, &super::mip_pane::style(model));
+    let mut img = crate::annotate::mip_image(&p, &super::mip_pane::style(model), size);
     let (w, h) = img.dimensions();
-    let (sx, sy) = (
-        f64::from(w) / p.width as f64,
-        f64::from(h) / p.height as f64,
-    );
+    let (left, top, fw, fh) = crate::annotate::fit_mip((w as f32, h as f32), &p);
+    let (sx, sy) = (fw / p.width as f32, fh / p.height as f32);
     let options = KeyFrameOptions {
         colorbar: true,
         show_phi: false,
         lesions: lesion_marks(lesions(model), |pos| {
             let (c, r) = p.pixel_of(pos.as_dvec3());
-            within((((c + 0.5) * sx) as f32, ((r + 0.5) * sy) as f32), w, h)
+            let (c, r) = (c as f32 + 0.5, r as f32 + 0.5);
+            within((left + c * sx, top + r * sy), w, h)
         }),
     };
     let settings = pane_settings(model, PaneId::Mip);

@@ -1,5 +1,9 @@
-//! The PET MIP pane's egui side: projections computed on a worker (latest request wins),
-//! turned into an egui texture when the projection or its look changes, and cine turning.
+//! The PET MIP pane's images: projections and their images (at the pane's pixel size) are
+//! computed on a worker (latest request wins), so the window thread only uploads finished
+//! images; a change of look alone (window, selection, outlines, size) recolours the
+//! current projection there too. Like the slice panes, the finished image is copied into
+//! the window rather than drawn by egui (a pane-sized textured quad costs a software
+//! rasterizer about 8 ms every frame); where the window takes no copies, egui draws it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,61 +14,153 @@ use super::reading::ReadingModel;
 use super::state::PaneId;
 use crate::analysis::mip::{project, MipProjection};
 use crate::annotate::{mip_image, MipStyle};
+use crate::render::context::GpuContext;
 
 /// Cine turns one angle step this often (at most: it waits for each projection).
 const CINE_STEP: Duration = Duration::from_millis(100);
 /// Threads the projection worker uses: one, leaving the other core to the window.
 const WORKER_THREADS: usize = 1;
 
-/// What the texture shows.
+/// What an image shows: a projection in a style, at a size in pixels.
 #[derive(Debug, Clone, PartialEq)]
 struct ImageKey {
     projection: MipKey,
     style: MipStyle,
+    size: (u32, u32),
+}
+
+/// Work for the MIP worker.
+enum MipWork {
+    /// Project anew, then colour.
+    Project(MipJob, MipStyle, (u32, u32)),
+    /// Colour a projection in another style or size.
+    Colour(MipKey, Arc<MipProjection>, MipStyle, (u32, u32)),
+}
+
+/// A finished image with the projection it shows.
+struct MipDone {
+    key: ImageKey,
+    projection: Arc<MipProjection>,
+    image: image::RgbaImage,
+}
+
+fn work(w: MipWork) -> MipDone {
+    let (key, projection, style, size) = match w {
+        MipWork::Project(job, style, size) => {
+            let labels = job.hotspots.as_deref().map(|h| h.labels.as_slice());
+            let p = project(&job.pet, labels, job.key.azimuth as f32);
+            (job.key, Arc::new(p), style, size)
+        }
+        MipWork::Colour(key, p, style, size) => (key, p, style, size),
+    };
+    let image = mip_image(&projection, &style, size);
+    MipDone {
+        key: ImageKey {
+            projection: key,
+            style,
+            size,
+        },
+        projection,
+        image,
+    }
+}
+
+/// Where the image goes: a texture copied into the window, or egui's.
+enum Shown {
+    None,
+    Copied(wgpu::Texture),
+    Egui(egui::TextureHandle),
 }
 
 /// The MIP pane's worker and texture.
 pub struct MipPane {
-    worker: LatestWorker<MipJob, (MipKey, MipProjection)>,
-    texture: Option<egui::TextureHandle>,
-    shown: Option<ImageKey>,
+    worker: LatestWorker<MipWork, MipDone>,
+    texture: Shown,
+    /// What the texture shows, and the projection it was made from.
+    shown: Option<(ImageKey, Arc<MipProjection>)>,
+    /// A finished image not uploaded yet (uploads need the egui context).
+    ready: Option<MipDone>,
+    /// The image last asked of the worker.
+    requested: Option<ImageKey>,
     last_step: Instant,
 }
 
 impl Default for MipPane {
     fn default() -> Self {
         Self {
-            worker: LatestWorker::start("mip", WORKER_THREADS, |job: MipJob| {
-                let labels = job.hotspots.as_deref().map(|h| h.labels.as_slice());
-                let p = project(&job.pet, labels, job.key.azimuth as f32);
-                (job.key, p)
-            }),
-            texture: None,
+            worker: LatestWorker::start("mip", WORKER_THREADS, work),
+            texture: Shown::None,
             shown: None,
+            ready: None,
+            requested: None,
             last_step: Instant::now(),
         }
     }
 }
 
 impl MipPane {
-    /// Hands a stale projection to the worker, takes finished ones, turns cine.
-    pub fn sync(&mut self, model: &mut ReadingModel) {
-        if let Some((key, p)) = self.worker.poll() {
+    /// Takes finished images, turns cine, and asks the worker for what is stale; `size`:
+    /// the pane's size in pixels, once laid out.
+    pub fn sync(&mut self, model: &mut ReadingModel, size: Option<(u32, u32)>) {
+        if let Some(done) = self.worker.poll() {
             let study = model.study_generation;
-            model.mip.accept(key, p, study);
+            model
+                .mip
+                .accept(done.key.projection, done.projection.clone(), study);
+            self.ready = Some(done);
         }
         self.tick_cine(model);
+        let Some(size) = size else {
+            return;
+        };
+        let style = style(model);
         if let Some(job) = model.mip_job() {
-            self.worker.submit(job);
+            self.requested = Some(ImageKey {
+                projection: job.key,
+                style: style.clone(),
+                size,
+            });
+            self.worker.submit(MipWork::Project(job, style, size));
+            return;
+        }
+        // Recolour only the current projection: a newer one may be on its way, and a
+        // later job would supersede it on the worker.
+        let Some((key, projection)) = model
+            .mip
+            .projection
+            .clone()
+            .filter(|(k, _)| Some(*k) == model.mip_key())
+        else {
+            return;
+        };
+        let wanted = ImageKey {
+            projection: key,
+            style,
+            size,
+        };
+        let have = self.shown.as_ref().map(|s| &s.0);
+        if have != Some(&wanted) && self.requested.as_ref() != Some(&wanted) {
+            self.requested = Some(wanted.clone());
+            self.worker
+                .submit(MipWork::Colour(key, projection, wanted.style, size));
         }
     }
 
-    /// Whether a projection is still being computed for what the pane should show.
-    pub fn pending(&self, model: &ReadingModel) -> bool {
-        model.mip_visible()
-            && model
-                .mip_key()
-                .is_some_and(|k| model.mip.projection.as_ref().is_none_or(|p| p.0 != k))
+    /// Whether the image on screen is not yet the one the model asks for (`size`: the
+    /// pane's, as for [`Self::sync`]).
+    pub fn pending(&self, model: &ReadingModel, size: Option<(u32, u32)>) -> bool {
+        let (Some(key), Some(size)) = (model.mip_key(), size) else {
+            return false;
+        };
+        if !model.mip_visible() {
+            return false;
+        }
+        let wanted = ImageKey {
+            projection: key,
+            style: style(model),
+            size,
+        };
+        self.shown.as_ref().map(|s| &s.0) != Some(&wanted) || self.ready.is_some()
     }
 
     /// Whether cine is turning the MIP (frames are needed without input).
@@ -73,40 +169,142 @@ impl MipPane {
     }
 
     fn tick_cine(&mut self, model: &mut ReadingModel) {
-        if !Self::turning(model) || self.last_step.elapsed() < CINE_STEP || self.pending(model) {
+        // Wait for each angle's projection, so that every step is seen.
+        let projected = model
+            .mip
+            .projection
+            .as_ref()
+            .is_some_and(|(k, _)| Some(*k) == model.mip_key());
+        if !Self::turning(model) || self.last_step.elapsed() < CINE_STEP || !projected {
             return;
         }
         self.last_step = Instant::now();
         model.view.step_mip(1);
     }
 
-    /// The texture showing the current projection, recoloured when its look changed.
-    pub fn texture(
+    /// Uploads a finished image: into a texture of the window's `format` that the window
+    /// copies in (`copy`), or else into an egui texture.
+    pub fn upload(
         &mut self,
-        ctx: &egui::Context,
-        model: &ReadingModel,
-    ) -> Option<(egui::TextureId, Arc<MipProjection>)> {
-        let (key, projection) = model.mip.projection.clone()?;
-        let style = style(model);
-        let wanted = ImageKey {
-            projection: key,
-            style: style.clone(),
+        ctx: &GpuContext,
+        egui: &egui::Context,
+        format: wgpu::TextureFormat,
+        copy: bool,
+    ) {
+        let Some(done) = self.ready.take() else {
+            return;
         };
-        if self.shown.as_ref() != Some(&wanted) || self.texture.is_none() {
-            let img = mip_image(&projection, &style);
-            let size = [img.width() as usize, img.height() as usize];
-            let image = egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw());
+        let (w, h) = done.image.dimensions();
+        if copy {
+            let fits = matches!(&self.texture, Shown::Copied(t)
+                if t.width() == w && t.height() == h && t.format() == format);
+            if !fits {
+                self.texture = Shown::Copied(image_texture(ctx, format, (w, h)));
+            }
+            if let Shown::Copied(t) = &self.texture {
+                write_image(ctx, t, format, &done.image);
+            }
+        } else {
+            let size = [w as usize, h as usize];
+            let image = egui::ColorImage::from_rgba_unmultiplied(size, done.image.as_raw());
             match &mut self.texture {
-                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    self.texture =
-                        Some(ctx.load_texture("pet mip", image, egui::TextureOptions::LINEAR));
+                Shown::Egui(t) => t.set(image, egui::TextureOptions::LINEAR),
+                _ => {
+                    self.texture = Shown::Egui(egui.load_texture(
+                        "pet mip",
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    ));
                 }
             }
-            self.shown = Some(wanted);
         }
-        Some((self.texture.as_ref()?.id(), projection))
+        self.shown = Some((done.key, done.projection));
     }
+
+    /// The projection the image on screen shows (for clicks and readouts).
+    pub fn projection(&self) -> Option<Arc<MipProjection>> {
+        self.shown.as_ref().map(|s| s.1.clone())
+    }
+
+    /// The texture the window copies into the MIP pane.
+    pub fn copied_texture(&self) -> Option<&wgpu::Texture> {
+        match &self.texture {
+            Shown::Copied(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The egui texture showing the image, where the window takes no copies.
+    pub fn egui_texture(&self) -> Option<egui::TextureId> {
+        match &self.texture {
+            Shown::Egui(t) => Some(t.id()),
+            _ => None,
+        }
+    }
+
+    /// Forgets the image (new graphics: textures of a lost device are gone).
+    pub fn invalidate(&mut self) {
+        self.texture = Shown::None;
+        self.shown = None;
+        self.requested = None;
+    }
+}
+
+/// A texture for a MIP image that the window can copy from.
+fn image_texture(ctx: &GpuContext, format: wgpu::TextureFormat, size: (u32, u32)) -> wgpu::Texture {
+    ctx.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("pet mip"),
+        size: wgpu::Extent3d {
+            width: size.0,
+            height: size.1,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::COPY_SRC | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
+/// Writes an RGBA image into the texture; the bytes are the colours as shown (sRGB), so
+/// they go in unchanged whether the format is sRGB or not, swizzled for BGRA formats.
+fn write_image(
+    ctx: &GpuContext,
+    texture: &wgpu::Texture,
+    format: wgpu::TextureFormat,
+    image: &image::RgbaImage,
+) {
+    let (w, h) = image.dimensions();
+    let bgra = matches!(
+        format,
+        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+    );
+    let bytes: std::borrow::Cow<[u8]> = if bgra {
+        image
+            .as_raw()
+            .chunks_exact(4)
+            .flat_map(|p| [p[2], p[1], p[0], p[3]])
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        image.as_raw().as_slice().into()
+    };
+    ctx.queue.write_texture(
+        texture.as_image_copy(),
+        &bytes,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(4 * w),
+            rows_per_image: Some(h),
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
 }
 
 /// The MIP's look from the model: its window in stored PET values, colour map, outlines.

@@ -68,9 +68,9 @@ impl MipState {
     }
 
     /// Takes a finished projection unless it belongs to another study.
-    pub fn accept(&mut self, key: MipKey, projection: MipProjection, study: u64) {
+    pub fn accept(&mut self, key: MipKey, projection: Arc<MipProjection>, study: u64) {
         if key.study == study {
-            self.projection = Some((key, Arc::new(projection)));
+            self.projection = Some((key, projection));
         }
     }
 
@@ -99,19 +99,10 @@ impl MipState {
     }
 }
 
-/// Where the projection image sits in a pane of `pane` size (any unit): as large as fits
-/// with square millimetres, centred. Returns (left, top, width, height).
-pub fn image_rect(pane: (f32, f32), projection: &MipProjection) -> (f32, f32, f32, f32) {
-    let (w_mm, h_mm) = projection.size_mm();
-    let scale = (pane.0 / w_mm.max(1e-6) as f32).min(pane.1 / h_mm.max(1e-6) as f32);
-    let (w, h) = (w_mm as f32 * scale, h_mm as f32 * scale);
-    ((pane.0 - w) / 2.0, (pane.1 - h) / 2.0, w, h)
-}
-
 /// The continuous projection pixel under a point of a pane (pane coordinates, same unit
 /// as `pane`); pixel centres are at integer positions.
 pub fn pixel_under(pane: (f32, f32), projection: &MipProjection, at: (f32, f32)) -> (f64, f64) {
-    let (left, top, w, h) = image_rect(pane, projection);
+    let (left, top, w, h) = crate::annotate::fit_mip(pane, projection);
     let x = (at.0 - left) / w.max(1e-6) * projection.width as f32 - 0.5;
     let y = (at.1 - top) / h.max(1e-6) * projection.height as f32 - 0.5;
     (f64::from(x), f64::from(y))

@@ -58,7 +58,9 @@ fn a_click_on_the_mip_lands_on_the_hottest_voxel_along_the_ray() {
             .expect("a visible MIP asks for a projection");
         let p = project(&job.pet, None, job.key.azimuth as f32);
         let generation = model.study_generation;
-        model.mip.accept(job.key, p.clone(), generation);
+        model
+            .mip
+            .accept(job.key, std::sync::Arc::new(p.clone()), generation);
         let (x, y) = p.pixel_of(nodule);
         assert!(model.mip_click(x, y), "the click hits the PET");
         let (c, r) = p.pixel_at(x, y).unwrap();

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use super::input::{apply_gesture, PaneGesture};
-use super::mip_state::{image_rect, pixel_under};
+use super::mip_state::pixel_under;
 use super::pane_view::{boxed_text, gestures, title, INSET, LABEL_GREY, LABEL_SIZE, LETTER_INSET};
 use super::reading::ReadingModel;
 use super::state::PaneId;
 use crate::analysis::mip::MipProjection;
+use crate::annotate::fit_mip;
 
 /// Draws the MIP pane and applies its mouse input; returns whether the input changed
 /// something.
@@ -17,28 +18,27 @@ pub fn pane(
     ui: &mut egui::Ui,
     model: &mut ReadingModel,
     rect: egui::Rect,
-    image: Option<(egui::TextureId, Arc<MipProjection>)>,
+    projection: Option<Arc<MipProjection>>,
+    egui_texture: Option<egui::TextureId>,
 ) -> bool {
     let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
-    let painter = ui.painter_at(rect);
-    let d = model.view.pet_display(PaneId::Mip);
-    let [r, g, b] = d.colormap.sample(0.0);
-    let background =
-        egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
-    painter.rect_filled(rect, 0.0, background);
-    let image_area = image.as_ref().map(|(tex, p)| {
-        let (left, top, w, h) = image_rect((rect.width(), rect.height()), p);
-        let area = egui::Rect::from_min_size(rect.min + egui::vec2(left, top), egui::vec2(w, h));
+    if let Some(tex) = egui_texture {
+        // Only where the window takes no copies: the image is pane-sized, background
+        // included.
         let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-        painter.image(*tex, area, uv, egui::Color32::WHITE);
-        area
+        ui.painter_at(rect)
+            .image(tex, rect, uv, egui::Color32::WHITE);
+    }
+    let image_area = projection.as_ref().map(|p| {
+        let (left, top, w, h) = fit_mip((rect.width(), rect.height()), p);
+        egui::Rect::from_min_size(rect.min + egui::vec2(left, top), egui::vec2(w, h))
     });
     let mut changed = false;
     for g in gestures(ui, model, PaneId::Mip, &response, rect) {
         changed = true;
         match g {
             PaneGesture::Click(_) => {
-                if let (Some(pos), Some((_, p))) = (response.interact_pointer_pos(), &image) {
+                if let (Some(pos), Some(p)) = (response.interact_pointer_pos(), &projection) {
                     let local = pos - rect.min;
                     let (x, y) = pixel_under((rect.width(), rect.height()), p, (local.x, local.y));
                     model.mip_click(x, y);
@@ -47,14 +47,7 @@ pub fn pane(
             g => apply_gesture(model, PaneId::Mip, g),
         }
     }
-    annotate(
-        ui,
-        model,
-        rect,
-        &response,
-        image.as_ref().map(|i| &i.1),
-        image_area,
-    );
+    annotate(ui, model, rect, &response, projection.as_ref(), image_area);
     changed
 }
 

@@ -374,6 +374,17 @@ impl ReadingModel {
             return None;
         }
         let key = self.mip_key()?;
+        // While a slider keeps segmenting, new outlines would cost a projection per step on
+        // the cores that draw the window: the MIP keeps its outlines until segmentation
+        // settles (a new angle or study is projected at once).
+        let only_outlines = self
+            .mip
+            .projection
+            .as_ref()
+            .is_some_and(|(k, _)| k.study == key.study && k.azimuth == key.azimuth);
+        if only_outlines && self.hotspots_pending() {
+            return None;
+        }
         let pet = self.study.as_ref()?.pet.clone()?;
         let hotspots = self.hotspots.result.clone().filter(|_| key.labels != 0);
         self.mip.job(key, &pet, hotspots.as_ref())

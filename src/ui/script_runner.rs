@@ -45,11 +45,17 @@ pub enum Effect {
     Quit,
 }
 
+/// A command waits at most this long for what it needs (a load, a settled view); then the
+/// script goes on with a warning rather than hang a test or a benchmark.
+pub const MAX_COMMAND_WAIT: Duration = Duration::from_secs(120);
+
 /// The commands still to run.
 #[derive(Debug, Default)]
 pub struct ScriptRunner {
     queue: VecDeque<Command>,
     sleep_until: Option<Instant>,
+    /// Since when the first command has been waiting.
+    waiting_since: Option<Instant>,
 }
 
 impl ScriptRunner {
@@ -58,6 +64,7 @@ impl ScriptRunner {
         Self {
             queue: commands.into(),
             sleep_until: None,
+            waiting_since: None,
         }
     }
 
@@ -76,8 +83,16 @@ impl ScriptRunner {
         self.sleep_until = None;
         while let Some(cmd) = self.queue.front() {
             if must_wait(cmd, ready) {
-                break;
+                let since = *self.waiting_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < MAX_COMMAND_WAIT {
+                    break;
+                }
+                tracing::warn!(
+                    "script: {cmd:?} waited {} s for the viewer ({ready:?}); going on",
+                    MAX_COMMAND_WAIT.as_secs()
+                );
             }
+            self.waiting_since = None;
             let Some(cmd) = self.queue.pop_front() else {
                 break;
             };

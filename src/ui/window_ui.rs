@@ -30,11 +30,19 @@ pub struct Laid {
 impl Laid {
     /// The finished pane images this layout leaves to be copied into the window, with
     /// their origins in physical pixels (`ppp`: pixels per point).
-    pub fn copies<'a>(&self, panes: &'a PaneRenderer, ppp: f32) -> Vec<PaneCopy<'a>> {
+    pub fn copies<'a>(
+        &self,
+        panes: &'a PaneRenderer,
+        mip: Option<&'a wgpu::Texture>,
+        ppp: f32,
+    ) -> Vec<PaneCopy<'a>> {
         self.copied
             .iter()
             .filter_map(|&pane| {
-                let texture = panes.full_texture(pane)?;
+                let texture = match pane {
+                    PaneId::Mip => mip?,
+                    p => panes.full_texture(p)?,
+                };
                 let r = self.rects.get(&pane)?;
                 let origin = (
                     (r.min.x * ppp).round() as u32,
@@ -115,8 +123,10 @@ fn panes_in(
         laid.pixels.insert(pane, pane_view::pixels(rect, ppp));
         laid.rects.insert(pane, rect);
         if pane == PaneId::Mip {
-            let image = mip.texture(ui.ctx(), model);
-            mip_view::pane(ui, model, rect, image);
+            if mip.copied_texture().is_some() {
+                laid.copied.push(pane);
+            }
+            mip_view::pane(ui, model, rect, mip.projection(), mip.egui_texture());
             continue;
         }
         let texture = panes.texture(pane);
