@@ -564,6 +564,18 @@ fn torso_triage_keeps_planted_lesions_suspicious_and_names_the_organs() {
         assert!(l.centroid_mm.distance(centre) < 40.0, "{organ:?} not found");
         assert_eq!(l.category, physiologic(organ), "{l:?}");
     }
+    // With the minimum lowered to 0.1 mL the 11 mm nodule is found too, and triage keeps
+    // every planted lesion suspicious (its noise rule does not take the small nodule).
+    let small = HotspotParams {
+        min_volume_ml: 0.1,
+        ..Default::default()
+    };
+    let all = find_hotspots(suv, Some(&p.ct), &small).unwrap();
+    for planted in &p.lesions {
+        let (l, d) = nearest(&all, planted.centre_mm).unwrap();
+        assert!(d < 10.0, "{} not found at 0.1 mL ({d:.1} mm)", planted.name);
+        assert_eq!(l.category, Category::Suspicious, "{}: {l:?}", planted.name);
+    }
     // Nothing else is called physiologic.
     for l in r.lesions.iter().filter(|l| l.category.organ().is_some()) {
         assert!(

@@ -183,3 +183,102 @@ fn a_lost_gpu_device_is_recreated_and_the_study_stays() {
     let panes = region_difference(&a, &b, [left + 0.02, 0.05, 0.98, 0.9]);
     assert!(panes < 2.0, "the panes changed: {panes:.2}/255");
 }
+
+/// Mean brightness (0-255, RGB average) inside a rectangle given in fractions of the image.
+fn mean_brightness(img: &image::RgbaImage, rect: [f32; 4]) -> f64 {
+    let (w, h) = img.dimensions();
+    let [x0, y0, x1, y1] = rect;
+    let (mut sum, mut n) = (0u64, 0u64);
+    for y in (y0 * h as f32) as u32..(y1 * h as f32) as u32 {
+        for x in (x0 * w as f32) as u32..(x1 * w as f32) as u32 {
+            let p = img.get_pixel(x, y);
+            sum += (0..3).map(|c| u64::from(p[c])).sum::<u64>();
+            n += 3;
+        }
+    }
+    sum as f64 / n.max(1) as f64
+}
+
+#[test]
+fn the_pet_ct_reading_layout_shows_ct_pet_fused_rows_and_a_clickable_mip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (a, b, key, export) = (
+        d.join("a.png"),
+        d.join("b.png"),
+        d.join("mip.png"),
+        d.join("lesions.json"),
+    );
+    // The liver metastasis of the torso phantom: centre (-85, -15, 55), 25 mm across.
+    let script = format!(
+        "wait\nlayout pet-ct\nscreenshot {a}\nmip-click 0.5 0.45\nroi-sphere -85,-15,55 16\n\
+         ruler -85,-15,55 -85,-15,95\nscreenshot {b}\nkeyframe {key} mip\n\
+         export-hotspots {export}\nquit\n",
+        a = a.display(),
+        b = b.display(),
+        key = key.display(),
+        export = export.display()
+    );
+    let Some(out) = run_viewer(d, &script, &[]) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    let (first, second) = (load(&a), load(&b));
+    // 250-point panel, then a 3x3 slice grid (CT, PET, fused rows) and the MIP column
+    // taking the last quarter of the pane area.
+    let left = 250.0 / 900.0;
+    let mip_x = left + 0.75 * (1.0 - left);
+    let third = 0.95 / 3.0;
+    let row = |r: f32| {
+        [
+            left + 0.01,
+            r * third + 0.02,
+            mip_x - 0.01,
+            (r + 1.0) * third - 0.02,
+        ]
+    };
+    let mip = [mip_x + 0.01, 0.05, 0.99, 0.9];
+    let (ct, pet, fused) = (
+        mean_brightness(&first, row(0.0)),
+        mean_brightness(&first, row(1.0)),
+        mean_brightness(&first, row(2.0)),
+    );
+    assert!(
+        pet > ct + 60.0 && pet > fused + 60.0,
+        "PET row in inverted grey is the light one: CT {ct:.0}, PET {pet:.0}, fused {fused:.0}"
+    );
+    let m = mean_brightness(&first, mip);
+    assert!(
+        m > 170.0,
+        "the MIP's inverted grey background is light: {m:.0}"
+    );
+    let darkest = first
+        .enumerate_pixels()
+        .filter(|(x, y, _)| {
+            let (fx, fy) = (*x as f32 / 900.0, *y as f32 / 640.0);
+            fx > mip[0] && fx < mip[2] && fy > mip[1] && fy < mip[3]
+        })
+        .map(|(_, _, p)| p[0])
+        .min()
+        .unwrap();
+    assert!(darkest < 60, "hot spots are dark on the MIP: {darkest}");
+    let moved = region_difference(&first, &second, [left + 0.01, 0.02, mip_x - 0.01, 0.93]);
+    assert!(
+        moved > 2.0,
+        "the MIP click did not move the slices: {moved:.2}"
+    );
+    assert!(
+        distinct_colours(&load(&key)) > 100,
+        "MIP key frame looks empty"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    let lesions = doc["lesions"].as_array().unwrap();
+    assert!(lesions.iter().all(|l| l["category"].is_string()), "{doc}");
+    assert_eq!(doc["measurements"].as_array().unwrap().len(), 2, "{doc}");
+    let _ = std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output"));
+    let _ = second.save(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/test-output/viewer-petct.png"
+    ));
+}
