@@ -75,8 +75,17 @@ pub fn compose(
             &study.pet_units_label,
         );
     }
-    for mark in &options.lesions {
-        draw_lesion_label(img, mark);
+    let scale = annotate::text_scale_for(img.width(), img.height());
+    let sizes: Vec<(u32, u32)> = options
+        .lesions
+        .iter()
+        .map(|m| annotate::text_size(&m.text, scale))
+        .collect();
+    let gap = 3.0 * scale as f32;
+    let places = place_labels(&options.lesions, &sizes, gap, img.dimensions());
+    for (mark, (x, y)) in options.lesions.iter().zip(places) {
+        // `as` saturates for out-of-range floats; drawing clips at the image borders.
+        annotate::draw_label(img, x.round() as i32, y.round() as i32, &mark.text);
     }
     if options.show_phi {
         draw_banner(img, study, matches!(view, KeyFrameView::Slice(_)));
@@ -115,24 +124,47 @@ pub fn lesion_marks(
         .collect()
 }
 
-/// Draws a lesion's label to the right of its mark, vertically centred on it, or to the left
-/// when it would run off the right edge; a small gap keeps the lesion itself visible.
-fn draw_lesion_label(img: &mut RgbaImage, mark: &LesionMark) {
-    if !(mark.x.is_finite() && mark.y.is_finite()) {
-        return;
+/// Where each lesion's label goes (top-left corners): beside its mark, vertically centred,
+/// to the right or (near the right edge) the left, with a `gap` that keeps the lesion
+/// visible; a label that would overlap one placed before it (marks come in table order, so
+/// the first lesions keep the best places) moves up or down by whole label heights, to the
+/// nearest free place within four rows, else stays beside its mark.
+fn place_labels(
+    marks: &[LesionMark],
+    sizes: &[(u32, u32)],
+    gap: f32,
+    image: (u32, u32),
+) -> Vec<(f32, f32)> {
+    let mut placed: Vec<[f32; 4]> = Vec::new();
+    let mut out = Vec::new();
+    for (mark, &(w, h)) in marks.iter().zip(sizes) {
+        let (w, h) = (w as f32, h as f32);
+        let x = if mark.x + gap + w > image.0 as f32 {
+            mark.x - gap - w
+        } else {
+            mark.x + gap
+        };
+        let y0 = mark.y - h / 2.0;
+        let row = h + gap;
+        let free = |y: f32| {
+            let b = [x, y, x + w, y + h];
+            y >= 0.0
+                && y + h <= image.1 as f32
+                && placed
+                    .iter()
+                    .all(|p| b[2] <= p[0] || p[2] <= b[0] || b[3] <= p[1] || p[3] <= b[1])
+        };
+        let y = [0.0, 1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0]
+            .into_iter()
+            .map(|k| y0 + k * row)
+            .find(|&y| free(y))
+            .unwrap_or(y0);
+        if mark.x.is_finite() && mark.y.is_finite() {
+            placed.push([x, y, x + w, y + h]);
+        }
+        out.push((x, y));
     }
-    let scale = annotate::text_scale_for(img.width(), img.height());
-    let (w, h) = annotate::text_size(&mark.text, scale);
-    let gap = 3.0 * scale as f32;
-    let right_x = mark.x + gap;
-    let x = if right_x + w as f32 > img.width() as f32 {
-        mark.x - gap - w as f32
-    } else {
-        right_x
-    };
-    let y = mark.y - h as f32 / 2.0;
-    // `as` saturates for out-of-range floats; drawing clips at the image borders.
-    annotate::draw_label(img, x.round() as i32, y.round() as i32, &mark.text);
+    out
 }
 
 /// The patient banner: name, ID and study date (those present) at the top left; in slices one
@@ -396,6 +428,37 @@ mod tests {
         };
         let img = frame(128, &s, &settings, KeyFrameView::ThreeD, &options);
         assert!(changed(&img, (40, 20, 120, 40)) > 30);
+    }
+
+    #[test]
+    fn labels_of_nearby_lesions_do_not_overlap() {
+        let mark = |x: f32, y: f32, text: &str| LesionMark {
+            x,
+            y,
+            text: text.into(),
+        };
+        let marks = vec![
+            mark(50.0, 100.0, "1 SUVmax 7.9"),
+            mark(52.0, 103.0, "2 SUVmax 3.9"),
+            mark(48.0, 98.0, "3 SUVmax 3.8"),
+            mark(390.0, 10.0, "4 SUVmax 3.1"),
+        ];
+        let sizes = vec![(60, 9); 4];
+        let p = place_labels(&marks, &sizes, 3.0, (400, 300));
+        assert_eq!(
+            p[0],
+            (53.0, 95.5),
+            "the first keeps its place beside the mark"
+        );
+        for i in 0..p.len() {
+            for j in 0..i {
+                let (a, b) = (p[i], p[j]);
+                let apart =
+                    a.0 + 60.0 <= b.0 || b.0 + 60.0 <= a.0 || a.1 + 9.0 <= b.1 || b.1 + 9.0 <= a.1;
+                assert!(apart, "labels {j} and {i} overlap: {b:?} {a:?}");
+            }
+        }
+        assert!(p[3].0 + 60.0 <= 400.0 && p[3].1 >= 0.0, "inside the image");
     }
 
     #[test]

@@ -141,10 +141,15 @@ fn save_mip(
     path: PathBuf,
     writes: &mut BackgroundWrites,
 ) -> anyhow::Result<()> {
-    let size = key_frame_size(pane_px);
     let (Some((_, p)), Some(study)) = (model.mip.projection.clone(), &model.study) else {
         anyhow::bail!("no MIP is shown yet");
     };
+    // As wide as twice the pane, only as tall as the projection needs (a tall pane would
+    // leave bands of background above and below), with a margin for the colour bar's
+    // labels.
+    let (w, h) = key_frame_size(pane_px);
+    let (_, _, _, fit_h) = crate::annotate::fit_mip((w as f32, h as f32), &p);
+    let size = (w, ((fit_h * 1.08).ceil() as u32).clamp(MIN_EDGE, h));
     let mut img = crate::annotate::mip_image(&p, &super::mip_pane::style(model), size);
     let (w, h) = img.dimensions();
     let (left, top, fw, fh) = crate::annotate::fit_mip((w as f32, h as f32), &p);
