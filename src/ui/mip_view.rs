@@ -82,8 +82,14 @@ fn annotate(
         let pick = model.mip_pick(x, y)?;
         let study = model.study.as_ref()?;
         let q = pick.position;
+        let hu = study
+            .ct
+            .as_ref()
+            .and_then(|ct| ct.sample_patient(q.as_dvec3()))
+            .map(|hu| format!("  CT {hu:.0} HU"))
+            .unwrap_or_default();
         Some(format!(
-            "({:.1}, {:.1}, {:.1}) mm  PET {:.2} {} (hottest voxel on this ray)",
+            "({:.1}, {:.1}, {:.1}) mm  PET {:.2} {}{hu} (hottest voxel on this ray)",
             q.x,
             q.y,
             q.z,
