@@ -279,3 +279,32 @@ print(ds.SOPClassUID.name, ds.Rows, ds.Columns, frames)
         Err(e) => eprintln!("SKIPPED pydicom check of the {kind}: no python3 ({e})"),
     }
 }
+
+#[test]
+fn cli_hotspots_writes_a_seg_that_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dicom(&generate(PhantomKind::Torso), dir.path()).unwrap();
+    let out = dir.path().join("out").join("lesions.dcm");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("hotspots")
+        .arg(dir.path())
+        .arg("--json")
+        .arg("--seg")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // stdout stays one JSON object; the SEG's note goes to stderr.
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let lesions = json["lesions"].as_array().unwrap();
+    let seg = read_segmentation(&out).unwrap();
+    assert_eq!(seg.segments.len(), lesions.len());
+    for (s, l) in seg.segments.iter().zip(lesions) {
+        assert_eq!(s.label, format!("Lesion {}", l["id"]));
+        assert_eq!(Some(s.voxel_count() as u64), l["voxel_count"].as_u64());
+    }
+}
