@@ -64,6 +64,9 @@ pub struct HotspotsArgs {
     /// No triage: keep noise and list every candidate as suspicious.
     #[arg(long)]
     pub no_triage: bool,
+    /// Also write the suspicious lesions as a DICOM SEG (one segment each, on the PET grid).
+    #[arg(long, value_name = "OUT.dcm")]
+    pub seg: Option<PathBuf>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -94,6 +97,9 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     let suv = suv_volume(pet, study.pet_display_factor);
     let params = params(args)?;
     let result = find_hotspots(&suv, study.ct.as_deref(), &params).context("hot-spot analysis")?;
+    if let Some(out) = &args.seg {
+        write_seg(out, &study, &result)?;
+    }
     let result = if args.all {
         result
     } else {
@@ -109,6 +115,42 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report::to_text(&result));
     }
+    Ok(())
+}
+
+/// Writes the suspicious lesions of `result` as a DICOM SEG referencing the study's PET.
+fn write_seg(
+    out: &std::path::Path,
+    study: &crate::study::ViewStudy,
+    result: &crate::analysis::HotspotResult,
+) -> anyhow::Result<()> {
+    use crate::dicom::write::{segmentation, Segment, SourceSeries};
+    if study.paths.is_empty() {
+        bail!(
+            "--seg needs a DICOM study to refer to (write the phantom with `petct phantom` first)"
+        );
+    }
+    let segments: Vec<Segment> = result
+        .lesions
+        .iter()
+        .filter(|l| l.category == crate::analysis::Category::Suspicious)
+        .map(|l| Segment {
+            label: format!("Lesion {}", l.id),
+            label_value: l.id as u16,
+        })
+        .collect();
+    if segments.is_empty() {
+        bail!("no suspicious lesions: no SEG written to {}", out.display());
+    }
+    let source = SourceSeries::read(&study.paths, study.series.pet_chosen.as_deref(), "PT")?;
+    let seg = segmentation(
+        &result.labels,
+        &segments,
+        &source,
+        &result.threshold_description,
+    )?;
+    crate::render::export::write_atomic(&seg.bytes, out)?;
+    eprintln!("wrote {} ({} segments)", out.display(), segments.len());
     Ok(())
 }
 

@@ -121,6 +121,9 @@ pub struct RenderArgs {
     /// Burn the patient's name, ID and study date into the image.
     #[arg(long)]
     pub show_phi: bool,
+    /// Also write the key frame as a DICOM Secondary Capture in the source study.
+    #[arg(long, value_name = "OUT.dcm", conflicts_with_all = ["show_phi", "turntable"])]
+    pub dicom: Option<PathBuf>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -289,6 +292,7 @@ pub fn render_study(ctx: &GpuContext, args: &RenderArgs, study: &ViewStudy) -> a
         compose(&mut img, KeyFrameView::Slice(orientation));
         write_png_atomic(&img, &args.out)?;
         println!("wrote {}", args.out.display());
+        write_dicom_key_frame(args, study, &img)?;
         return Ok(());
     }
     let cam = camera(args, &scene, settings.mode);
@@ -305,6 +309,7 @@ pub fn render_study(ctx: &GpuContext, args: &RenderArgs, study: &ViewStudy) -> a
             compose(&mut img, KeyFrameView::ThreeD);
             write_png_atomic(&img, &args.out)?;
             println!("wrote {}", args.out.display());
+            write_dicom_key_frame(args, study, &img)?;
         }
         Some(n) => {
             let n = n.max(1);
@@ -333,5 +338,35 @@ pub fn render_study(ctx: &GpuContext, args: &RenderArgs, study: &ViewStudy) -> a
             println!("wrote {n} frames and {}", gif.display());
         }
     }
+    Ok(())
+}
+
+/// With `--dicom`, writes the key frame as a Secondary Capture in the source study (the PET's,
+/// else the CT's). `--show-phi` is refused with `--dicom`: no identifiers in SC pixels.
+fn write_dicom_key_frame(
+    args: &RenderArgs,
+    study: &ViewStudy,
+    img: &image::RgbaImage,
+) -> anyhow::Result<()> {
+    use crate::dicom::write::{secondary_capture, RgbImage, SourceSeries};
+    let Some(out) = &args.dicom else {
+        return Ok(());
+    };
+    if study.paths.is_empty() {
+        anyhow::bail!(
+            "--dicom needs a DICOM study to file the key frame in (write the phantom with \
+             `petct phantom` first)"
+        );
+    }
+    let series = study
+        .series
+        .pet_chosen
+        .as_deref()
+        .or(study.series.ct_chosen.as_deref());
+    let source = SourceSeries::read(&study.paths, series, "PT")?;
+    let image = RgbImage::from_rgba(img.width(), img.height(), img.as_raw());
+    let sc = secondary_capture(&image, &source, "petct key frame")?;
+    crate::render::export::write_atomic(&sc.bytes, out)?;
+    println!("wrote {}", out.display());
     Ok(())
 }

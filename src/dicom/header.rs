@@ -45,6 +45,8 @@ pub struct PatientInfo {
 pub struct FileHeader {
     pub path: PathBuf,
     pub sop_class_uid: String,
+    /// SOPInstanceUID (empty when missing): what derived objects reference.
+    pub sop_instance_uid: String,
     pub modality: String,
     pub series_uid: String,
     pub series_number: Option<i64>,
@@ -127,6 +129,7 @@ pub fn scan_object(
     Ok(Scanned::Image(Box::new(FileHeader {
         path: path.into(),
         sop_class_uid: text(ds, tags::SOP_CLASS_UID).unwrap_or(media_class),
+        sop_instance_uid: text(ds, tags::SOP_INSTANCE_UID).unwrap_or_default(),
         modality,
         series_uid,
         series_number: int(ds, tags::SERIES_NUMBER),

@@ -19,6 +19,7 @@ mod study;
 pub mod suv;
 mod suv_time;
 mod validate;
+pub mod write;
 
 pub use assemble::{assemble, Assembly, SliceSource};
 pub use cancel::CancelFlag;
