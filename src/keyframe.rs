@@ -203,6 +203,7 @@ mod tests {
             notes: Vec::new(),
             series: Default::default(),
             paths: Vec::new(),
+            reference_mask: None,
         }
     }
 

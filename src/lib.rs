@@ -13,5 +13,6 @@ pub mod nifti;
 pub mod phantom;
 pub mod render;
 pub mod study;
+pub mod study_nifti;
 pub mod ui;
 pub mod volume;
