@@ -300,7 +300,7 @@ fn hostile_files_are_one_clear_error_naming_the_file() {
     for (name, bytes, want) in all {
         let path = dir.path().join(&name);
         std::fs::write(&path, &bytes).unwrap();
-        let err = load_view_study(&[path.clone()], &LoadOptions::default())
+        let err = load_view_study(std::slice::from_ref(&path), &LoadOptions::default())
             .err()
             .unwrap_or_else(|| panic!("{name} loaded"));
         let text = format!("{err:#}");

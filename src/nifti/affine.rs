@@ -200,7 +200,8 @@ mod tests {
         ]);
         assert!(!check_all_voxels([3, 4, 2], ras));
         // Oblique: 30 degrees about z and 10 about x, anisotropic, with a flipped k axis.
-        let rot = DMat3::from_rotation_x(10f64.to_radians()) * DMat3::from_rotation_z(0.5236);
+        let rot =
+            DMat3::from_rotation_x(10f64.to_radians()) * DMat3::from_rotation_z(30f64.to_radians());
         let m = rot * DMat3::from_diagonal(DVec3::new(1.5, 2.0, -3.0));
         let ras = Affine {
             m,

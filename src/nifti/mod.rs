@@ -172,10 +172,8 @@ fn dims(path: &Path, header: &NiftiHeader) -> Result<[usize; 3], NiftiError> {
         return Err(bad(0, "the number of dimensions must be 1 to 7"));
     }
     let n = n as usize;
-    for i in 1..=n {
-        if raw[i] <= 0 {
-            return Err(bad(i, "dimensions must be positive"));
-        }
+    if let Some(i) = (1..=n).find(|&i| raw[i] <= 0) {
+        return Err(bad(i, "dimensions must be positive"));
     }
     if raw[4..=n.max(3)].iter().any(|&d| d > 1) {
         return Err(NiftiError::NotThreeD {
