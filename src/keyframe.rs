@@ -235,6 +235,7 @@ mod tests {
             notes: Vec::new(),
             series: Default::default(),
             paths: Vec::new(),
+            reference_mask: None,
         }
     }
 

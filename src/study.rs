@@ -36,6 +36,8 @@ pub struct ViewStudy {
     /// What the study was loaded from (empty: the phantom), to load it again with
     /// another series.
     pub paths: Vec<PathBuf>,
+    /// A reference lesion mask (non-zero voxels), e.g. AutoPET's `SEG.nii.gz`.
+    pub reference_mask: Option<Arc<Volume>>,
 }
 
 /// Loads a study from paths, or the torso phantom when `paths` is empty.
@@ -66,12 +68,16 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
             notes: vec!["built-in torso phantom".into()],
             series: SeriesChoices::default(),
             paths: Vec::new(),
+            reference_mask: None,
         });
     }
     for p in paths {
         if !p.exists() {
             anyhow::bail!("{}: no such file or folder", p.display());
         }
+    }
+    if crate::study_nifti::is_nifti_input(paths) {
+        return crate::study_nifti::load_nifti_study(paths, options);
     }
     let study = load_study(paths, options)?;
     cancel.check()?;
@@ -117,6 +123,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         notes,
         series: study.choices,
         paths: paths.to_vec(),
+        reference_mask: None,
     })
 }
 

@@ -45,6 +45,7 @@ fn torso() -> &'static Torso {
             notes: Vec::new(),
             series: Default::default(),
             paths: Vec::new(),
+            reference_mask: None,
         };
         Torso {
             phantom,
@@ -274,6 +275,7 @@ fn without_suv_the_roi_reports_the_pet_in_its_own_units() {
         notes: Vec::new(),
         series: Default::default(),
         paths: Vec::new(),
+        reference_mask: None,
     };
     let mut list = Measurements::default();
     let id = list.add_roi(Ellipsoid::sphere(p.centre_mm, 16.5), None, Some(&study));

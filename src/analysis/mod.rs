@@ -9,6 +9,7 @@
 //!
 //! This module depends only on [`crate::volume`].
 
+mod autopet;
 mod categories;
 mod components;
 mod grid;
@@ -27,6 +28,9 @@ use glam::DVec3;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use autopet::{
+    autopet_metrics, reference_on_grid, suspicious_mask, AutopetError, AutopetMetrics,
+};
 pub use categories::{
     apply_overrides, totals, CategoryOverride, PhysiologicStyle, Totals, MAX_LESIONS,
     OVERRIDE_MATCH_MM, QUIET_LABEL_BIT,

@@ -7,7 +7,10 @@ use clap::{Args, ValueEnum};
 use glam::DVec3;
 
 use super::StudyArgs;
-use crate::analysis::{find_hotspots, report, suv_volume, HotspotParams, Method};
+use crate::analysis::{
+    autopet_metrics, find_hotspots, report, suspicious_mask, suv_volume, AutopetMetrics,
+    HotspotParams, Method,
+};
 use crate::study::load_view_study;
 
 /// Threshold methods on the command line.
@@ -24,7 +27,8 @@ pub enum MethodArg {
 /// Arguments of `petct hotspots`.
 #[derive(Debug, Args)]
 pub struct HotspotsArgs {
-    /// DICOM files or folders (searched recursively); none: the built-in torso phantom.
+    /// DICOM files or folders (searched recursively), NIfTI files or AutoPET folders; none: the
+    /// built-in torso phantom.
     pub paths: Vec<PathBuf>,
     /// Threshold method.
     #[arg(long, value_enum, default_value_t = MethodArg::Abs)]
@@ -67,6 +71,11 @@ pub struct HotspotsArgs {
     /// Also write the suspicious lesions as a DICOM SEG (one segment each, on the PET grid).
     #[arg(long, value_name = "OUT.dcm")]
     pub seg: Option<PathBuf>,
+    /// Reference lesion mask (NIfTI, e.g. AutoPET's SEG.nii.gz): print the AutoPET metrics
+    /// (Dice, false-positive and false-negative volume) of the suspicious lesions against it.
+    /// An AutoPET folder's own SEG.nii.gz is not used unless given here.
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -100,20 +109,38 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.seg {
         write_seg(out, &study, &result)?;
     }
+    let metrics = match &args.reference {
+        Some(path) => {
+            let reference = crate::study_nifti::read_mask(path)?;
+            let prediction = suspicious_mask(&result);
+            Some(
+                autopet_metrics(&prediction, &suv.geometry, &reference)
+                    .with_context(|| format!("AutoPET metrics against {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let result = if args.all {
         result
     } else {
         result.suspicious_only()
     };
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report::to_json(&result))?
-        );
+        let mut json = report::to_json(&result);
+        if let (Some(m), Some(object)) = (&metrics, json.as_object_mut()) {
+            object.insert("autopet".into(), serde_json::to_value(m)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else if args.csv {
         print!("{}", report::to_csv(&result));
+        if let Some(m) = &metrics {
+            eprint!("{}", autopet_text(m));
+        }
     } else {
         print!("{}", report::to_text(&result));
+        if let Some(m) = &metrics {
+            print!("{}", autopet_text(m));
+        }
     }
     Ok(())
 }
@@ -152,6 +179,31 @@ fn write_seg(
     crate::render::export::write_atomic(&seg.bytes, out)?;
     eprintln!("wrote {} ({} segments)", out.display(), segments.len());
     Ok(())
+}
+
+/// The AutoPET metrics as text lines.
+fn autopet_text(m: &AutopetMetrics) -> String {
+    let dice = m
+        .dice
+        .map_or("undefined (both masks empty)".to_string(), |d| {
+            format!("{d:.4}")
+        });
+    format!(
+        "AutoPET metrics (suspicious lesions vs reference{}):\n  Dice {dice}\n  \
+         false-positive volume {:.3} mL ({} of {} predicted components)\n  \
+         false-negative volume {:.3} mL ({} of {} reference components)\n",
+        if m.reference_resampled {
+            ", reference resampled to the PET grid by nearest neighbour"
+        } else {
+            ""
+        },
+        m.false_positive_ml,
+        m.false_positive_components,
+        m.predicted_components,
+        m.false_negative_ml,
+        m.false_negative_components,
+        m.reference_components,
+    )
 }
 
 /// Analysis parameters from the arguments.

@@ -228,6 +228,7 @@ mod tests {
             notes: Vec::new(),
             series: Default::default(),
             paths: Vec::new(),
+            reference_mask: None,
         }
     }
 

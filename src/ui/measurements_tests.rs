@@ -44,6 +44,7 @@ fn study() -> ViewStudy {
         notes: Vec::new(),
         series: Default::default(),
         paths: Vec::new(),
+        reference_mask: None,
     }
 }
 

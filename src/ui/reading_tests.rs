@@ -62,6 +62,7 @@ fn study() -> ViewStudy {
         notes: Vec::new(),
         series: Default::default(),
         paths: Vec::new(),
+        reference_mask: None,
     }
 }
 
