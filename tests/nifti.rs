@@ -267,6 +267,31 @@ fn cli_hotspots_with_reference_prints_autopet_metrics() {
 }
 
 #[test]
+fn cli_info_describes_an_autopet_folder() {
+    let f = fixture();
+    let (ok, stdout, stderr) = petct(&["info", f.las.to_str().unwrap(), "--json"]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let series = v["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2, "{v}");
+    let pet = series.iter().find(|s| s["modality"] == "PT").unwrap();
+    let ct = series.iter().find(|s| s["modality"] == "CT").unwrap();
+    assert_eq!(pet["dims"], serde_json::json!(f.phantom.pet.geometry.dims));
+    assert_eq!(ct["dims"], serde_json::json!(f.phantom.ct.geometry.dims));
+    let suv_max = pet["suv_max"].as_f64().unwrap();
+    let truth_max = f
+        .truth
+        .lesions
+        .iter()
+        .map(|l| l.suv_max)
+        .fold(0.0, f64::max);
+    assert!(
+        (suv_max - truth_max).abs() < 1e-3,
+        "{suv_max} vs {truth_max}"
+    );
+}
+
+#[test]
 fn hostile_files_are_one_clear_error_naming_the_file() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();

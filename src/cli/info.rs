@@ -15,7 +15,7 @@ use crate::volume::VolumeStats;
 /// Arguments of `petct info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// DICOM files or folders (searched recursively).
+    /// DICOM files or folders (searched recursively), or NIfTI files or an AutoPET folder.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Print one JSON object instead of text.
@@ -60,6 +60,9 @@ pub struct SeriesReport {
 /// Runs `petct info`.
 pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let paths = existing_paths(&args.paths)?;
+    if crate::study_nifti::is_nifti_input(&paths) {
+        return run_nifti(args, &paths);
+    }
     let scanned = scan(&paths);
     let ct = choose_ct(&scanned.series, args.study.ct_series.as_deref())?;
     let pet = choose_pet(&scanned.series, args.study.pet_series.as_deref())?;
@@ -109,29 +112,62 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn paths_list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `petct info` on NIfTI: the volumes as loaded (a NIfTI file is one series; there are no
+/// SUV inputs, no UIDs and no patient identifiers to show).
+fn run_nifti(args: &InfoArgs, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let study = crate::study_nifti::load_nifti_study(paths, &args.study.load_options())?;
+    let mut reports = Vec::new();
+    for (modality, volume) in [("CT", &study.ct), ("PT", &study.pet)] {
+        let Some(v) = volume else { continue };
+        let units = v.unit.label().to_string();
+        let mut r = empty_report(modality, &units);
+        fill_geometry(&mut r, &v.geometry);
+        r.slice_count = v.geometry.dims[2];
+        if modality == "PT" && study.suv_available {
+            r.suv_factor = Some(study.pet_display_factor);
+            set_stats(&mut r, v.stats().scaled(study.pet_display_factor), "SUVbw");
+            r.suv_max = r.max;
+        } else {
+            if modality == "PT" {
+                r.suv_unavailable_reason = Some(format!(
+                    "a NIfTI PET in {units} carries no dose, weight or times"
+                ));
+            }
+            set_stats(&mut r, v.stats(), &units);
+        }
+        reports.push(r);
+    }
+    let notes = study.notes.clone();
+    if args.json {
+        let out = json!({
+            "series": reports,
+            "choices": notes,
+            "skipped": Vec::<String>::new(),
+            "problems": Vec::<String>::new(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_text(&reports, &notes, &[], &[], None);
+    }
+    Ok(())
 }
 
-fn report(series: &Series, selected: bool, study: &StudyArgs) -> SeriesReport {
-    let mut r = SeriesReport {
-        series_uid: series.uid.clone(),
-        modality: series.modality.clone(),
-        series_number: series.number,
-        description: series.description.clone(),
-        selected,
-        file_count: series.files.len(),
-        transfer_syntaxes: series.transfer_syntaxes(),
+/// A report with only its modality and units filled in.
+fn empty_report(modality: &str, units: &str) -> SeriesReport {
+    SeriesReport {
+        series_uid: String::new(),
+        modality: modality.to_string(),
+        series_number: None,
+        description: "NIfTI".into(),
+        selected: true,
+        file_count: 1,
+        transfer_syntaxes: Vec::new(),
         dims: None,
         spacing_mm: None,
         orientation: None,
         origin_mm: None,
-        slice_count: series.frame_count(),
-        units: String::new(),
+        slice_count: 0,
+        units: units.to_string(),
         stats_units: None,
         suv_factor: None,
         suv_unavailable_reason: None,
@@ -143,6 +179,27 @@ fn report(series: &Series, selected: bool, study: &StudyArgs) -> SeriesReport {
         suv_max: None,
         warnings: vec![],
         error: None,
+    }
+}
+
+fn paths_list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn report(series: &Series, selected: bool, study: &StudyArgs) -> SeriesReport {
+    let mut r = SeriesReport {
+        series_uid: series.uid.clone(),
+        series_number: series.number,
+        description: series.description.clone(),
+        selected,
+        file_count: series.files.len(),
+        transfer_syntaxes: series.transfer_syntaxes(),
+        slice_count: series.frame_count(),
+        ..empty_report(&series.modality, "")
     };
     if series.modality == "PT" {
         match load_pet_series(series, &study.overrides()) {
@@ -200,7 +257,12 @@ fn print_suv_details(details: Option<&crate::dicom::suv::SuvDetails>, show_phi: 
 }
 
 fn fill_loaded(r: &mut SeriesReport, loaded: &LoadedSeries, units: &str) {
-    let g = &loaded.volume.geometry;
+    fill_geometry(r, &loaded.volume.geometry);
+    r.units = units.to_string();
+    r.warnings = loaded.warnings.clone();
+}
+
+fn fill_geometry(r: &mut SeriesReport, g: &crate::volume::Geometry) {
     r.dims = Some(g.dims);
     r.spacing_mm = Some(g.spacing);
     r.orientation = Some([
@@ -212,8 +274,6 @@ fn fill_loaded(r: &mut SeriesReport, loaded: &LoadedSeries, units: &str) {
         g.col_dir.z,
     ]);
     r.origin_mm = Some(g.origin.to_array());
-    r.units = units.to_string();
-    r.warnings = loaded.warnings.clone();
 }
 
 fn set_stats(r: &mut SeriesReport, s: VolumeStats, units: &str) {

@@ -56,7 +56,8 @@ impl ModeArg {
 /// Arguments of `petct render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// DICOM files or folders; none renders the built-in torso phantom.
+    /// DICOM files or folders, NIfTI files or AutoPET folders; none renders the built-in
+    /// torso phantom.
     pub paths: Vec<PathBuf>,
     /// Output PNG (single key frame).
     #[arg(long, default_value = "key.png")]

@@ -10,7 +10,8 @@ use crate::ui::{run, ViewerOptions};
 /// Arguments of `petct view`.
 #[derive(Debug, Args, Default)]
 pub struct ViewArgs {
-    /// DICOM files or folders; none opens the built-in torso phantom.
+    /// DICOM files or folders, NIfTI files or AutoPET folders; none opens the built-in
+    /// torso phantom.
     pub paths: Vec<PathBuf>,
     /// Run a script of viewer commands (see the README): for demos, figures and tests.
     #[arg(long)]
