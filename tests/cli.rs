@@ -7,24 +7,12 @@ mod common;
 
 use std::process::Command;
 
-fn petct(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
-        .args(args)
-        .output()
-        .expect("petct runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn info_json_lists_sts001_series_with_suv() {
     let Some(dir) = common::data_dir("sts_001") else {
         return;
     };
-    let (ok, stdout, stderr) = petct(&["info", dir.to_str().unwrap(), "--json"]);
+    let (ok, stdout, stderr) = common::petct(&["info", dir.to_str().unwrap(), "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
     let series = v["series"].as_array().unwrap();
@@ -59,7 +47,7 @@ fn info_json_lists_sts001_series_with_suv() {
         v.get("patient").is_none(),
         "no patient identifiers without --show-phi"
     );
-    let (_, with_phi, _) = petct(&["info", dir.to_str().unwrap(), "--json", "--show-phi"]);
+    let (_, with_phi, _) = common::petct(&["info", dir.to_str().unwrap(), "--json", "--show-phi"]);
     let v: serde_json::Value = serde_json::from_str(&with_phi).unwrap();
     assert_eq!(v["patient"]["id"], "STS_001");
 }
@@ -70,7 +58,7 @@ fn suv_unavailable_is_explained_when_weight_is_overridden_to_zero() {
         return;
     };
     let (ok, stdout, stderr) =
-        petct(&["info", dir.to_str().unwrap(), "--json", "--weight-kg", "0"]);
+        common::petct(&["info", dir.to_str().unwrap(), "--json", "--weight-kg", "0"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let s = &v["series"][0];
@@ -86,9 +74,9 @@ fn suv_unavailable_is_explained_when_weight_is_overridden_to_zero() {
 fn phantom_command_writes_dicom_that_info_reads() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nema");
-    let (ok, _, stderr) = petct(&["phantom", "--kind", "nema", out.to_str().unwrap()]);
+    let (ok, _, stderr) = common::petct(&["phantom", "--kind", "nema", out.to_str().unwrap()]);
     assert!(ok, "{stderr}");
-    let (ok, stdout, stderr) = petct(&["info", out.to_str().unwrap(), "--json"]);
+    let (ok, stdout, stderr) = common::petct(&["info", out.to_str().unwrap(), "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let pet = v["series"]
@@ -106,7 +94,7 @@ fn bad_input_is_an_error_naming_the_file_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("bogus.dcm");
     std::fs::write(&bogus, b"definitely not DICOM").unwrap();
-    let (ok, stdout, stderr) = petct(&["info", bogus.to_str().unwrap()]);
+    let (ok, stdout, stderr) = common::petct(&["info", bogus.to_str().unwrap()]);
     assert!(!ok);
     assert!(stdout.contains("bogus.dcm") || stderr.contains("bogus.dcm"));
     assert!(!stderr.contains("panicked"));

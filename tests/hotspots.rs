@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
 use glam::{DMat3, DVec3};
@@ -274,21 +273,9 @@ fn percist_liver_proposal_works_without_ct() {
     assert!(in_right_liver_lobe(liver.centre_mm), "{liver:?}");
 }
 
-fn petct(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
-        .args(args)
-        .output()
-        .expect("petct runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_json_on_the_torso_phantom() {
-    let (ok, stdout, stderr) = petct(&["hotspots", "--json"]);
+    let (ok, stdout, stderr) = common::petct(&["hotspots", "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
     for key in [
@@ -329,12 +316,12 @@ fn cli_json_on_the_torso_phantom() {
 
 #[test]
 fn cli_table_and_csv() {
-    let (ok, table, stderr) = petct(&["hotspots", "--exclude", "0,-45,-180"]);
+    let (ok, table, stderr) = common::petct(&["hotspots", "--exclude", "0,-45,-180"]);
     assert!(ok, "{stderr}");
     eprintln!("{table}");
     assert!(table.contains("SUVmax") && table.contains("Threshold: SUV >= 2.50"));
     // --all lists the physiologic ones too, with their organ.
-    let (ok, csv, stderr) = petct(&["hotspots", "--csv", "--all"]);
+    let (ok, csv, stderr) = common::petct(&["hotspots", "--csv", "--all"]);
     assert!(ok, "{stderr}");
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
@@ -346,7 +333,7 @@ fn cli_table_and_csv() {
         "{csv}"
     );
     assert!(rows.iter().any(|r| r.ends_with(",suspicious,")), "{csv}");
-    let (ok, csv, stderr) = petct(&[
+    let (ok, csv, stderr) = common::petct(&[
         "hotspots",
         "--csv",
         "--all",
@@ -357,7 +344,7 @@ fn cli_table_and_csv() {
     ]);
     assert!(ok, "{stderr}");
     assert!(csv.lines().count() > 5);
-    let (ok, _, stderr) = petct(&["hotspots", "--method", "percent", "--threshold", "410"]);
+    let (ok, _, stderr) = common::petct(&["hotspots", "--method", "percent", "--threshold", "410"]);
     assert!(!ok && stderr.contains("percentage"), "{stderr}");
 }
 
@@ -366,7 +353,7 @@ fn cli_explains_missing_suv() {
     let Some(dir) = common::data_dir("sts_001/pet_bqml") else {
         return;
     };
-    let (ok, _, stderr) = petct(&["hotspots", dir.to_str().unwrap(), "--weight-kg", "0"]);
+    let (ok, _, stderr) = common::petct(&["hotspots", dir.to_str().unwrap(), "--weight-kg", "0"]);
     assert!(!ok);
     assert!(
         stderr.contains("SUV") && stderr.contains("weight"),

@@ -8,8 +8,9 @@
 // Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use glam::DVec3;
@@ -219,25 +220,13 @@ fn ras_order_stays_ras_and_still_gives_the_same_positions() {
     assert!(study.reference_mask.is_none());
 }
 
-fn petct(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
-        .args(args)
-        .output()
-        .expect("petct runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_hotspots_with_reference_prints_autopet_metrics() {
     let f = fixture();
     let seg = f.las.join("SEG.nii.gz");
     // The truth's own mask, read against the RAS-ordered PET: resampled, still a perfect match.
     for folder in [&f.las, &f.ras] {
-        let (ok, stdout, stderr) = petct(&[
+        let (ok, stdout, stderr) = common::petct(&[
             "hotspots",
             folder.to_str().unwrap(),
             "--reference",
@@ -252,7 +241,7 @@ fn cli_hotspots_with_reference_prints_autopet_metrics() {
         assert_eq!(m["false_negative_ml"], 0.0);
         assert_eq!(m["reference_resampled"], folder == &f.ras);
     }
-    let (ok, stdout, stderr) = petct(&[
+    let (ok, stdout, stderr) = common::petct(&[
         "hotspots",
         f.las.to_str().unwrap(),
         "--reference",
@@ -269,7 +258,7 @@ fn cli_hotspots_with_reference_prints_autopet_metrics() {
 #[test]
 fn cli_info_describes_an_autopet_folder() {
     let f = fixture();
-    let (ok, stdout, stderr) = petct(&["info", f.las.to_str().unwrap(), "--json"]);
+    let (ok, stdout, stderr) = common::petct(&["info", f.las.to_str().unwrap(), "--json"]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let series = v["series"].as_array().unwrap();
@@ -332,7 +321,7 @@ fn hostile_files_are_one_clear_error_naming_the_file() {
         assert!(text.contains(path.to_str().unwrap()), "{name}: {text}");
         assert!(text.contains(want), "{name}: {text}");
         // The CLI: one line, failure status, no panic.
-        let (ok, _, stderr) = petct(&["hotspots", path.to_str().unwrap()]);
+        let (ok, _, stderr) = common::petct(&["hotspots", path.to_str().unwrap()]);
         assert!(!ok);
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(stderr.contains(&name), "{stderr}");

@@ -25,3 +25,16 @@ pub fn data_dir(sub: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// Runs the `petct` binary with `args`: (success, stdout, stderr).
+pub fn petct(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_petct"))
+        .args(args)
+        .output()
+        .expect("petct runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
