@@ -64,7 +64,9 @@ fn annotate(
     let font = egui::FontId::proportional(LABEL_SIZE);
     let grey = egui::Color32::from_gray(LABEL_GREY);
     let mut head = title(model, PaneId::Mip);
-    if projection.is_none() {
+    if model.study.as_ref().is_some_and(|s| s.pet.is_none()) {
+        head.push_str("  (no PET in this study)");
+    } else if projection.is_none() {
         head.push_str("  (computing)");
     }
     boxed_text(

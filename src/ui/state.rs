@@ -257,6 +257,8 @@ pub struct Persisted {
     pub fusion_opacity: f32,
     pub mode: RenderMode,
     pub ct_preset: crate::render::transfer::CtPreset,
+    /// A pane name this version does not know (settings of an older version) restores none.
+    #[serde(default, deserialize_with = "lenient_pane")]
     pub maximised: Option<PaneId>,
     pub recent: Vec<String>,
     #[serde(default)]
@@ -265,6 +267,11 @@ pub struct Persisted {
     pub quad_content: [SliceContent; 3],
     #[serde(default = "pet_content")]
     pub row_content: SliceContent,
+}
+
+fn lenient_pane<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PaneId>, D::Error> {
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
 }
 
 fn pet_content() -> SliceContent {
@@ -589,5 +596,11 @@ mod tests {
         let mut t = state();
         t.restore(&back);
         assert_eq!(t.settings.fusion_opacity, 0.3);
+        // Settings of the version before layouts: an unknown pane name maximises nothing.
+        let mut old: serde_json::Value = serde_json::to_value(&p).unwrap();
+        old["maximised"] = serde_json::json!("Axial");
+        old.as_object_mut().unwrap().remove("layout");
+        let back: Persisted = serde_json::from_value(old).unwrap();
+        assert_eq!((back.maximised, back.layout), (None, Layout::Quad));
     }
 }
