@@ -9,6 +9,7 @@ pub mod annotate;
 pub mod cli;
 pub mod dicom;
 pub mod keyframe;
+pub mod lesion_seg;
 pub mod nifti;
 pub mod phantom;
 pub mod render;

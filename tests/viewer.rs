@@ -282,3 +282,35 @@ fn the_pet_ct_reading_layout_shows_ct_pet_fused_rows_and_a_clickable_mip() {
         "/target/test-output/viewer-petct.png"
     ));
 }
+
+#[test]
+fn the_viewer_exports_the_suspicious_lesions_of_a_dicom_study_as_seg() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = d.join("phantom");
+    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("phantom")
+        .arg(&study)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seg = d.join("lesions.dcm");
+    let script = format!(
+        "load {}\nwait\nexport-seg {}\nquit\n",
+        study.display(),
+        seg.display()
+    );
+    let Some(out) = run_viewer(d, &script, &[]) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    let read = petct::dicom::write::read_segmentation(&seg).unwrap();
+    // The torso phantom's four suspicious lesions at the defaults (see tests/hotspots.rs).
+    assert_eq!(read.segments.len(), 4, "{log}");
+    assert!(read.segments.iter().all(|s| s.label.starts_with("Lesion ")));
+}

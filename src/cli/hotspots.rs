@@ -151,33 +151,13 @@ fn write_seg(
     study: &crate::study::ViewStudy,
     result: &crate::analysis::HotspotResult,
 ) -> anyhow::Result<()> {
-    use crate::dicom::write::{segmentation, Segment, SourceSeries};
-    if study.paths.is_empty() {
-        bail!(
-            "--seg needs a DICOM study to refer to (write the phantom with `petct phantom` first)"
-        );
-    }
-    let segments: Vec<Segment> = result
-        .lesions
-        .iter()
-        .filter(|l| l.category == crate::analysis::Category::Suspicious)
-        .map(|l| Segment {
-            label: format!("Lesion {}", l.id),
-            label_value: l.id as u16,
-        })
-        .collect();
-    if segments.is_empty() {
-        bail!("no suspicious lesions: no SEG written to {}", out.display());
-    }
-    let source = SourceSeries::read(&study.paths, study.series.pet_chosen.as_deref(), "PT")?;
-    let seg = segmentation(
-        &result.labels,
-        &segments,
-        &source,
-        &result.threshold_description,
+    let n = crate::lesion_seg::write_lesion_seg(
+        out,
+        &study.paths,
+        study.series.pet_chosen.as_deref(),
+        result,
     )?;
-    crate::render::export::write_atomic(&seg.bytes, out)?;
-    eprintln!("wrote {} ({} segments)", out.display(), segments.len());
+    eprintln!("wrote {} ({n} segments)", out.display());
     Ok(())
 }
 

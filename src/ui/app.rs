@@ -135,6 +135,26 @@ impl App {
         self.loader.start(paths, options, max_dim);
     }
 
+    /// Writes the suspicious lesions as a DICOM SEG on a background thread (it reads the
+    /// PET files' headers again for the references).
+    fn export_seg(&mut self, path: PathBuf) {
+        let (Some(study), Some(result)) = (&self.model.study, &self.model.hotspots.result) else {
+            self.model.message("SEG export: no hot spots segmented");
+            return;
+        };
+        let (paths, series, result) = (
+            study.paths.clone(),
+            study.series.pet_chosen.clone(),
+            result.clone(),
+        );
+        self.writes.run(move || {
+            match crate::lesion_seg::write_lesion_seg(&path, &paths, series.as_deref(), &result) {
+                Ok(n) => format!("SEG saved: {} ({n} lesions)", path.display()),
+                Err(e) => format!("SEG export failed: {e:#}"),
+            }
+        });
+    }
+
     /// Loads the open study again with another CT or PET series (`None` keeps the one
     /// shown); the current study stays open until the new one is loaded.
     fn choose_series(&mut self, ct: Option<String>, pet: Option<String>) {
@@ -245,6 +265,7 @@ impl App {
             Effect::Screenshot(path) => self.screenshot = Some(path),
             Effect::KeyFrame(path, pane) => self.action(Action::KeyFrame(pane, Some(path))),
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
+            Effect::ExportSeg(path) => self.action(Action::ExportSeg(path)),
             Effect::Quit => self.exit(event_loop),
             Effect::LoseDevice => self.lose_device(),
             Effect::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
@@ -256,6 +277,7 @@ impl App {
         match action {
             Action::Open(paths) => self.start_load(paths),
             Action::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
+            Action::ExportSeg(path) => self.export_seg(path),
             Action::CancelLoad => {
                 if self.loader.cancel() {
                     self.model

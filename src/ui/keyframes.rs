@@ -352,14 +352,21 @@ impl Default for BackgroundWrites {
 impl BackgroundWrites {
     /// Writes a PNG atomically on a thread.
     pub fn write_png(&mut self, img: image::RgbaImage, path: PathBuf) {
+        self.run(
+            move || match crate::render::export::write_png_atomic(&img, &path) {
+                Ok(()) => format!("key frame saved: {}", path.display()),
+                Err(e) => format!("key frame failed: {}: {e:#}", path.display()),
+            },
+        );
+    }
+
+    /// Runs a write on a thread; its outcome (a status message) comes back through
+    /// [`Self::messages`].
+    pub fn run(&mut self, write: impl FnOnce() -> String + Send + 'static) {
         let tx = self.tx.clone();
         self.handles.retain(|h| !h.is_finished());
         self.handles.push(std::thread::spawn(move || {
-            let message = match crate::render::export::write_png_atomic(&img, &path) {
-                Ok(()) => format!("key frame saved: {}", path.display()),
-                Err(e) => format!("key frame failed: {}: {e:#}", path.display()),
-            };
-            let _ = tx.send(message);
+            let _ = tx.send(write());
         }));
     }
 

@@ -44,6 +44,7 @@
 //!                              kidney, ureter, bladder, bowel, brown_fat, other
 //! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json),
 //!                              with the measurements (see `ui::export`)
+//! export-seg PATH              the suspicious lesions as a DICOM SEG (a DICOM study only)
 //! ruler X,Y,Z X,Y,Z            add a distance ruler between two patient points (mm)
 //! roi-sphere X,Y,Z R           add a spherical ROI: centre (patient mm), radius (mm)
 //! roi-ellipse X,Y,Z RX,RY,RZ   add an ellipsoidal ROI, radii along patient x, y, z (mm)
@@ -100,6 +101,7 @@ pub enum Command {
     SelectLesion(usize),
     LesionCategory(usize, Category),
     ExportHotspots(PathBuf),
+    ExportSeg(PathBuf),
     /// A ruler between two patient points (mm).
     Ruler(DVec3, DVec3),
     /// A spherical ROI: centre (patient mm) and radius (mm).
@@ -315,6 +317,7 @@ fn parse_line(l: &str) -> Result<Command, String> {
             n => Command::LesionCategory(n, parse_category(a.word(1, "category")?)?),
         },
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
+        "export-seg" => Command::ExportSeg(a.path(0)?),
         "ruler" => Command::Ruler(a.point(0, "first end")?, a.point(1, "second end")?),
         "roi-sphere" => Command::RoiSphere(a.point(0, "centre")?, a.radius(1)?),
         "roi-ellipse" => {

@@ -35,6 +35,7 @@ pub enum Effect {
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
     ExportHotspots(PathBuf),
+    ExportSeg(PathBuf),
     /// Destroy the GPU device (testing recovery).
     LoseDevice,
     /// Load the study again with these series (`None`: keep the one shown).
@@ -125,9 +126,10 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         Command::Screenshot(_) | Command::KeyFrame(..) => {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
-        Command::SelectLesion(_) | Command::LesionCategory(..) | Command::ExportHotspots(_) => {
-            ready.hotspots_pending
-        }
+        Command::SelectLesion(_)
+        | Command::LesionCategory(..)
+        | Command::ExportHotspots(_)
+        | Command::ExportSeg(_) => ready.hotspots_pending,
         // The click needs the projection of what is on screen.
         Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
         // Quitting drops a key frame still being ray-marched.
@@ -215,6 +217,7 @@ pub fn apply(
             }
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
+        Command::ExportSeg(path) => return Ok(Effect::ExportSeg(path)),
         Command::Ruler(a, b) => {
             model.measurements.add_ruler(a, b);
         }

@@ -63,6 +63,15 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Ac
         if ui.button("JSON").clicked() {
             actions.push(Action::ExportHotspots(PathBuf::from("petct_hotspots.json")));
         }
+        // A SEG refers to the PET's DICOM instances: DICOM studies only.
+        let dicom = model.study.as_ref().is_some_and(|s| !s.paths.is_empty());
+        if ui
+            .add_enabled(dicom, egui::Button::new("SEG"))
+            .on_hover_text("suspicious lesions as a DICOM SEG (petct_lesions_seg.dcm)")
+            .clicked()
+        {
+            actions.push(Action::ExportSeg(PathBuf::from("petct_lesions_seg.dcm")));
+        }
     });
 }
 

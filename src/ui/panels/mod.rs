@@ -34,6 +34,8 @@ pub enum Action {
     /// Save a key frame of a pane (a generated name when no path is given).
     KeyFrame(PaneId, Option<PathBuf>),
     ExportHotspots(PathBuf),
+    /// Write the suspicious lesions as a DICOM SEG (a DICOM study only).
+    ExportSeg(PathBuf),
     /// Load the open study again with another series (SeriesInstanceUIDs; `None` keeps
     /// the one shown).
     ChooseSeries {
