@@ -284,7 +284,7 @@ fn the_pet_ct_reading_layout_shows_ct_pet_fused_rows_and_a_clickable_mip() {
 }
 
 #[test]
-fn the_viewer_exports_the_suspicious_lesions_of_a_dicom_study_as_seg() {
+fn the_viewer_files_a_seg_and_a_dicom_key_frame_in_a_dicom_study() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let study = d.join("phantom");
@@ -299,10 +299,12 @@ fn the_viewer_exports_the_suspicious_lesions_of_a_dicom_study_as_seg() {
         String::from_utf8_lossy(&out.stderr)
     );
     let seg = d.join("lesions.dcm");
+    let sc = d.join("key.dcm");
     let script = format!(
-        "load {}\nwait\nexport-seg {}\nquit\n",
+        "load {}\nwait\nexport-seg {}\nkeyframe {} axial\nquit\n",
         study.display(),
-        seg.display()
+        seg.display(),
+        sc.display()
     );
     let Some(out) = run_viewer(d, &script, &[]) else {
         return;
@@ -313,4 +315,22 @@ fn the_viewer_exports_the_suspicious_lesions_of_a_dicom_study_as_seg() {
     // The torso phantom's four suspicious lesions at the defaults (see tests/hotspots.rs).
     assert_eq!(read.segments.len(), 4, "{log}");
     assert!(read.segments.iter().all(|s| s.label.starts_with("Lesion ")));
+    // The axial key frame as Secondary Capture, filed in the same study.
+    use dicom_dictionary_std::tags;
+    let obj = dicom_object::open_file(&sc).unwrap();
+    let text = |tag| {
+        obj.element(tag)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(text(tags::SOP_CLASS_UID), "1.2.840.10008.5.1.4.1.1.7");
+    assert_eq!(
+        Some(text(tags::STUDY_INSTANCE_UID)),
+        read.study_instance_uid,
+        "key frame and SEG in one study"
+    );
+    assert!(obj.element(tags::ROWS).unwrap().to_int::<u32>().unwrap() >= 64);
 }

@@ -151,7 +151,7 @@ fn write_seg(
     study: &crate::study::ViewStudy,
     result: &crate::analysis::HotspotResult,
 ) -> anyhow::Result<()> {
-    let n = crate::lesion_seg::write_lesion_seg(
+    let n = crate::study_export::write_lesion_seg(
         out,
         &study.paths,
         study.series.pet_chosen.as_deref(),

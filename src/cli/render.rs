@@ -349,25 +349,16 @@ fn write_dicom_key_frame(
     study: &ViewStudy,
     img: &image::RgbaImage,
 ) -> anyhow::Result<()> {
-    use crate::dicom::write::{secondary_capture, RgbImage, SourceSeries};
     let Some(out) = &args.dicom else {
         return Ok(());
     };
-    if study.paths.is_empty() {
-        anyhow::bail!(
-            "--dicom needs a DICOM study to file the key frame in (write the phantom with \
-             `petct phantom` first)"
-        );
-    }
-    let series = study
-        .series
-        .pet_chosen
-        .as_deref()
-        .or(study.series.ct_chosen.as_deref());
-    let source = SourceSeries::read(&study.paths, series, "PT")?;
-    let image = RgbImage::from_rgba(img.width(), img.height(), img.as_raw());
-    let sc = secondary_capture(&image, &source, "petct key frame")?;
-    crate::render::export::write_atomic(&sc.bytes, out)?;
+    crate::study_export::write_key_frame_sc(
+        out,
+        &study.paths,
+        study.series.pet_chosen.as_deref(),
+        study.series.ct_chosen.as_deref(),
+        img,
+    )?;
     println!("wrote {}", out.display());
     Ok(())
 }

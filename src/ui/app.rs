@@ -148,7 +148,7 @@ impl App {
             result.clone(),
         );
         self.writes.run(move || {
-            match crate::lesion_seg::write_lesion_seg(&path, &paths, series.as_deref(), &result) {
+            match crate::study_export::write_lesion_seg(&path, &paths, series.as_deref(), &result) {
                 Ok(n) => format!("SEG saved: {} ({n} lesions)", path.display()),
                 Err(e) => format!("SEG export failed: {e:#}"),
             }

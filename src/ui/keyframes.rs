@@ -165,7 +165,7 @@ fn save_mip(
     };
     let settings = pane_settings(model, PaneId::Mip);
     compose(&mut img, study, &settings, KeyFrameView::ThreeD, &options);
-    writes.write_png(img, path);
+    writes.write_key_frame(img, path, model);
     Ok(())
 }
 
@@ -231,7 +231,7 @@ pub fn save_slice(
         KeyFrameView::Slice(view.orientation),
         &options,
     );
-    writes.write_png(img, path);
+    writes.write_key_frame(img, path, model);
     Ok(())
 }
 
@@ -325,7 +325,7 @@ impl KeyFrameJob {
             KeyFrameView::ThreeD,
             &options,
         );
-        writes.write_png(img, self.path.clone());
+        writes.write_key_frame(img, self.path.clone(), model);
         Ok(true)
     }
 }
@@ -350,14 +350,38 @@ impl Default for BackgroundWrites {
 }
 
 impl BackgroundWrites {
-    /// Writes a PNG atomically on a thread.
-    pub fn write_png(&mut self, img: image::RgbaImage, path: PathBuf) {
-        self.run(
-            move || match crate::render::export::write_png_atomic(&img, &path) {
-                Ok(()) => format!("key frame saved: {}", path.display()),
+    /// Writes a key frame atomically on a thread: a DICOM Secondary Capture filed in the
+    /// open study when `path` ends in `.dcm`, else a PNG.
+    pub fn write_key_frame(&mut self, img: image::RgbaImage, path: PathBuf, model: &ReadingModel) {
+        let dicom = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("dcm"));
+        if !dicom {
+            self.run(
+                move || match crate::render::export::write_png_atomic(&img, &path) {
+                    Ok(()) => format!("key frame saved: {}", path.display()),
+                    Err(e) => format!("key frame failed: {}: {e:#}", path.display()),
+                },
+            );
+            return;
+        }
+        let study = model.study.as_ref();
+        let paths = study.map(|s| s.paths.clone()).unwrap_or_default();
+        let pet = study.and_then(|s| s.series.pet_chosen.clone());
+        let ct = study.and_then(|s| s.series.ct_chosen.clone());
+        self.run(move || {
+            let written = crate::study_export::write_key_frame_sc(
+                &path,
+                &paths,
+                pet.as_deref(),
+                ct.as_deref(),
+                &img,
+            );
+            match written {
+                Ok(()) => format!("key frame saved as DICOM: {}", path.display()),
                 Err(e) => format!("key frame failed: {}: {e:#}", path.display()),
-            },
-        );
+            }
+        });
     }
 
     /// Runs a write on a thread; its outcome (a status message) comes back through

@@ -36,7 +36,8 @@
 //!                              or series number); `wait` then waits for it
 //! demo on|off                  demo mode for patients
 //! screenshot PATH              the whole window as PNG
-//! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG
+//! keyframe PATH [PANE]         a key frame (default the 3D view) as PNG, or as DICOM
+//!                              Secondary Capture in the study when PATH ends in .dcm
 //! hotspots METHOD [THRESHOLD]  segment hot spots: abs (SUV), percent (of SUVmax), percist
 //! select-lesion N              select the N-th lesion of the table (1 = highest SUVmax)
 //! lesion-category N CATEGORY   set the N-th lesion's category: suspicious, ignored, or an
