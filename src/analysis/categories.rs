@@ -147,14 +147,21 @@ impl HotspotResult {
     /// ones get `id | QUIET_LABEL_BIT` ([`PhysiologicStyle::Quiet`]) or 0 (hidden), ignored
     /// ones 0.
     pub fn display_labels(&self, style: PhysiologicStyle) -> Vec<u16> {
-        let mut map = vec![0u16; self.lesions.iter().map(|l| l.id).max().unwrap_or(0) as usize + 1];
-        for l in &self.lesions {
-            map[l.id as usize] = shown(l, style);
-        }
+        let map = self.display_map(style);
         self.labels
             .iter()
             .map(|&v| map.get(v as usize).copied().unwrap_or(0))
             .collect()
+    }
+
+    /// The value each lesion id has in [`Self::display_labels`], indexed by id (0: not
+    /// drawn); for images that draw the labels themselves (the MIP).
+    pub fn display_map(&self, style: PhysiologicStyle) -> Vec<u16> {
+        let mut map = vec![0u16; self.lesions.iter().map(|l| l.id).max().unwrap_or(0) as usize + 1];
+        for l in &self.lesions {
+            map[l.id as usize] = shown(l, style);
+        }
+        map
     }
 
     /// The value lesion `id` has in [`Self::display_labels`] (0: not drawn), for selection.

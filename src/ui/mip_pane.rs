@@ -312,12 +312,10 @@ pub fn style(model: &ReadingModel) -> MipStyle {
     let d = model.view.pet_display(PaneId::Mip);
     let f = model.pet_display_factor().max(1e-30) as f32;
     let h = &model.hotspots;
-    let shown = h.result.as_ref().map_or_else(Vec::new, |r| {
-        let top = r.lesions.iter().map(|l| l.id).max().unwrap_or(0) as usize;
-        (0..=top)
-            .map(|id| r.display_id(id as u32, h.physiologic_style))
-            .collect()
-    });
+    let shown = h
+        .result
+        .as_ref()
+        .map_or_else(Vec::new, |r| r.display_map(h.physiologic_style));
     MipStyle {
         window: [d.window[0] / f, d.window[1] / f],
         colormap: d.colormap,
