@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod annotate;
 pub mod cli;
 pub mod dicom;
+pub mod dicomweb;
 pub mod keyframe;
 pub mod nifti;
 pub mod phantom;

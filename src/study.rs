@@ -40,7 +40,8 @@ pub struct ViewStudy {
     pub reference_mask: Option<Arc<Volume>>,
 }
 
-/// Loads a study from paths, or the torso phantom when `paths` is empty.
+/// Loads a study from paths (folders, files, or DICOMweb study URLs, fetched into the
+/// study cache), or the torso phantom when `paths` is empty.
 ///
 /// Fails with [`DicomError::Cancelled`] (inside the `anyhow::Error`; test with
 /// [`is_cancelled`]) once `options.cancel` is set: checked around phantom generation and,
@@ -71,6 +72,9 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
             reference_mask: None,
         });
     }
+    // Study URLs become their cached folders (fetched first if needed).
+    let resolved = crate::dicomweb::resolve_paths(paths, cancel, &options.progress)?;
+    let paths = &resolved[..];
     for p in paths {
         if !p.exists() {
             anyhow::bail!("{}: no such file or folder", p.display());

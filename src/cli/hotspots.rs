@@ -71,6 +71,10 @@ pub struct HotspotsArgs {
     /// Also write the suspicious lesions as a DICOM SEG (one segment each, on the PET grid).
     #[arg(long, value_name = "OUT.dcm")]
     pub seg: Option<PathBuf>,
+    /// Also send the SEG to a PACS with STOW-RS, into the source study (ROOT: the DICOMweb
+    /// root, e.g. http://host:8042/dicom-web; credentials from PETCT_DICOMWEB_*).
+    #[arg(long, value_name = "ROOT", requires = "seg")]
+    pub store: Option<String>,
     /// Reference lesion mask (NIfTI, e.g. AutoPET's SEG.nii.gz): print the AutoPET metrics
     /// (Dice, false-positive and false-negative volume) of the suspicious lesions against it.
     /// An AutoPET folder's own SEG.nii.gz is not used unless given here.
@@ -108,6 +112,9 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     let result = find_hotspots(&suv, study.ct.as_deref(), &params).context("hot-spot analysis")?;
     if let Some(out) = &args.seg {
         write_seg(out, &study, &result)?;
+        if let Some(root) = &args.store {
+            super::store_written(root, out)?;
+        }
     }
     let metrics = match &args.reference {
         Some(path) => {

@@ -2,6 +2,7 @@
 
 mod hotspots;
 mod info;
+mod pacs;
 mod phantom;
 pub mod render;
 mod view;
@@ -34,6 +35,8 @@ pub enum Command {
     Render(Box<render::RenderArgs>),
     /// List PET hot spots with SUV measurements (no PATH: the built-in torso phantom)
     Hotspots(hotspots::HotspotsArgs),
+    /// Search a PACS over DICOMweb, and manage the local study cache.
+    Pacs(pacs::PacsArgs),
 }
 
 /// Series choice and SUV corrections shared by the commands that load studies.
@@ -74,6 +77,7 @@ impl StudyArgs {
             suv_overrides: self.overrides(),
             // The command line has nobody to cancel a load.
             cancel: crate::dicom::CancelFlag::default(),
+            progress: crate::dicom::LoadProgress::default(),
         }
     }
 }
@@ -89,17 +93,32 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Phantom(args)) => phantom::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Hotspots(args)) => hotspots::run(&args),
+        Some(Command::Pacs(args)) => pacs::run(&args),
         Some(Command::View(args)) => view::run_view(&args),
         None => view::run_view(&view::ViewArgs::default()),
     }
 }
 
-/// Paths given on the command line, checked to exist.
+/// Paths given on the command line, study URLs replaced by their cached folders (fetched
+/// if needed), checked to exist.
 fn existing_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let paths = &crate::dicomweb::resolve_paths(
+        paths,
+        &crate::dicom::CancelFlag::default(),
+        &crate::dicom::LoadProgress::default(),
+    )?;
     for p in paths {
         if !p.exists() {
             anyhow::bail!("{}: no such file or folder", p.display());
         }
     }
     Ok(paths.to_vec())
+}
+
+/// Sends a DICOM file just written to the PACS at `root` (STOW-RS) and says so.
+fn store_written(root: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let study = crate::dicomweb::store_file(root, file)?;
+    let (root, _) = crate::dicomweb::Root::parse(root)?;
+    eprintln!("stored {} in study {study} on {root}", file.display());
+    Ok(())
 }

@@ -125,6 +125,10 @@ pub struct RenderArgs {
     /// Also write the key frame as a DICOM Secondary Capture in the source study.
     #[arg(long, value_name = "OUT.dcm", conflicts_with_all = ["show_phi", "turntable"])]
     pub dicom: Option<PathBuf>,
+    /// Also send the `--dicom` key frame to a PACS with STOW-RS, into the source study
+    /// (ROOT: the DICOMweb root; credentials from PETCT_DICOMWEB_*).
+    #[arg(long, value_name = "ROOT", requires = "dicom")]
+    pub store: Option<String>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -360,5 +364,8 @@ fn write_dicom_key_frame(
         img,
     )?;
     println!("wrote {}", out.display());
+    if let Some(root) = &args.store {
+        super::store_written(root, out)?;
+    }
     Ok(())
 }

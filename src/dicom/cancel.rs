@@ -1,6 +1,6 @@
 //! A flag another thread sets to stop a load early.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::error::DicomError;
@@ -41,6 +41,37 @@ impl CancelFlag {
     }
 }
 
+/// How far a long load has come (files fetched from a server, for now), shared between
+/// the loading thread and the window that shows it. Clones share the counters.
+#[derive(Debug, Clone, Default)]
+pub struct LoadProgress(Arc<(AtomicUsize, AtomicUsize)>);
+
+impl LoadProgress {
+    /// Sets how many steps there are in all (0: unknown).
+    pub fn set_total(&self, total: usize) {
+        self.0 .1.store(total, Ordering::Relaxed);
+    }
+
+    /// One more step done.
+    pub fn advance(&self) {
+        self.0 .0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Steps done and steps in all (0 when unknown).
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.0 .0.load(Ordering::Relaxed),
+            self.0 .1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The fraction done, when the total is known.
+    pub fn fraction(&self) -> Option<f32> {
+        let (done, total) = self.counts();
+        (total > 0).then(|| (done as f32 / total as f32).min(1.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +86,18 @@ mod tests {
         assert!(flag.is_cancelled());
         assert!(matches!(flag.check(), Err(DicomError::Cancelled)));
         assert!(!CancelFlag::default().is_cancelled());
+    }
+
+    #[test]
+    fn progress_is_shared_and_bounded() {
+        let p = LoadProgress::default();
+        assert_eq!(p.fraction(), None);
+        let q = p.clone();
+        q.set_total(4);
+        for _ in 0..5 {
+            q.advance();
+        }
+        assert_eq!(p.counts(), (5, 4));
+        assert_eq!(p.fraction(), Some(1.0));
     }
 }

@@ -22,7 +22,7 @@ mod validate;
 pub mod write;
 
 pub use assemble::{assemble, Assembly, SliceSource};
-pub use cancel::CancelFlag;
+pub use cancel::{CancelFlag, LoadProgress};
 pub use error::DicomError;
 pub use header::{FileHeader, FrameHeader, PatientInfo};
 pub use quiet_panic::contained_panics;

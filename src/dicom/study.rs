@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::assemble::assemble;
-use super::cancel::CancelFlag;
+use super::cancel::{CancelFlag, LoadProgress};
 use super::decode::decode_series;
 use super::error::DicomError;
 use super::header::PatientInfo;
@@ -23,6 +23,8 @@ pub struct LoadOptions {
     pub suv_overrides: SuvOverrides,
     /// Set it (from another thread) to stop the load with [`DicomError::Cancelled`].
     pub cancel: CancelFlag,
+    /// Advanced while a study is fetched from a server, for the viewer's progress bar.
+    pub progress: LoadProgress,
 }
 
 /// Facts about a loaded series, free of patient identifiers.

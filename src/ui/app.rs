@@ -183,6 +183,11 @@ impl App {
                 .message(format!("could not load {label}: {error}")),
             None => {}
         }
+        if self.panel_text.pacs.poll() {
+            if let crate::ui::pacs::SearchStatus::Failed(e) = &self.panel_text.pacs.status {
+                self.model.message(format!("PACS search: {e}"));
+            }
+        }
         if let Some(done) = self.segmentation.poll() {
             self.model.accept_hotspots(done.generation, done.result);
         }
@@ -241,6 +246,7 @@ impl App {
             settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
             key_frame_pending: self.keyframe_job.is_some(),
+            pacs_searching: self.panel_text.pacs.searching(),
         };
         for cmd in self.script.this_frame(ready) {
             tracing::info!("script: {cmd:?}");
@@ -266,6 +272,17 @@ impl App {
             Effect::KeyFrame(path, pane) => self.action(Action::KeyFrame(pane, Some(path))),
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
             Effect::ExportSeg(path) => self.action(Action::ExportSeg(path)),
+            Effect::PacsSearch(root) => {
+                if let Err(e) = self.panel_text.pacs.search(Some(&root)) {
+                    self.model.message(e);
+                }
+            }
+            Effect::PacsOpen(n) => match self.panel_text.pacs.open_path(n - 1) {
+                Some(url) => self.start_load(vec![url]),
+                None => self
+                    .model
+                    .message(format!("PACS: no study number {n} among the results")),
+            },
             Effect::Quit => self.exit(event_loop),
             Effect::LoseDevice => self.lose_device(),
             Effect::ChooseSeries { ct, pet } => self.choose_series(ct, pet),

@@ -130,7 +130,9 @@ impl ApplicationHandler for App {
         }
         let flow = match retry {
             Some(at) if at > now => ControlFlow::WaitUntil(at),
-            _ if self.loader.busy() => ControlFlow::WaitUntil(now + LOADING_POLL),
+            _ if self.loader.busy() || self.panel_text.pacs.searching() => {
+                ControlFlow::WaitUntil(now + LOADING_POLL)
+            }
             _ => ControlFlow::Wait,
         };
         event_loop.set_control_flow(flow);

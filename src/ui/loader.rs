@@ -51,6 +51,7 @@ impl Loader {
         let label = describe(&paths);
         let options = LoadOptions {
             cancel: Default::default(),
+            progress: Default::default(),
             ..options.clone()
         };
         let (tx, rx) = channel();

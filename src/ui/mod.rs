@@ -35,6 +35,7 @@ pub mod measurements;
 mod mip_pane;
 pub mod mip_state;
 mod mip_view;
+pub mod pacs;
 mod pane_renderer;
 mod pane_view;
 mod panel_cache;

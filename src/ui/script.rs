@@ -46,6 +46,9 @@
 //! export-hotspots PATH         the lesion table as CSV (or JSON when PATH ends in .json),
 //!                              with the measurements (see `ui::export`)
 //! export-seg PATH              the suspicious lesions as a DICOM SEG (a DICOM study only)
+//! pacs-search ROOT             search the DICOMweb server ROOT from the PACS section
+//!                              (credentials: the section's, else PETCT_DICOMWEB_*)
+//! pacs-open N                  open the N-th study found (1 = first), once the search is done
 //! ruler X,Y,Z X,Y,Z            add a distance ruler between two patient points (mm)
 //! roi-sphere X,Y,Z R           add a spherical ROI: centre (patient mm), radius (mm)
 //! roi-ellipse X,Y,Z RX,RY,RZ   add an ellipsoidal ROI, radii along patient x, y, z (mm)
@@ -103,6 +106,8 @@ pub enum Command {
     LesionCategory(usize, Category),
     ExportHotspots(PathBuf),
     ExportSeg(PathBuf),
+    PacsSearch(String),
+    PacsOpen(usize),
     /// A ruler between two patient points (mm).
     Ruler(DVec3, DVec3),
     /// A spherical ROI: centre (patient mm) and radius (mm).
@@ -319,6 +324,11 @@ fn parse_line(l: &str) -> Result<Command, String> {
         },
         "export-hotspots" => Command::ExportHotspots(a.path(0)?),
         "export-seg" => Command::ExportSeg(a.path(0)?),
+        "pacs-search" => Command::PacsSearch(a.word(0, "DICOMweb root")?.to_string()),
+        "pacs-open" => match a.num(0, "study number")? {
+            0 => return Err("study numbers start at 1".into()),
+            n => Command::PacsOpen(n),
+        },
         "ruler" => Command::Ruler(a.point(0, "first end")?, a.point(1, "second end")?),
         "roi-sphere" => Command::RoiSphere(a.point(0, "centre")?, a.radius(1)?),
         "roi-ellipse" => {

@@ -25,6 +25,8 @@ pub struct Readiness {
     pub hotspots_pending: bool,
     /// A key frame is still being drawn.
     pub key_frame_pending: bool,
+    /// A PACS search is running.
+    pub pacs_searching: bool,
 }
 
 /// What a command asks of the application beyond the reading model.
@@ -36,6 +38,10 @@ pub enum Effect {
     KeyFrame(PathBuf, PaneId),
     ExportHotspots(PathBuf),
     ExportSeg(PathBuf),
+    /// Search a DICOMweb server from the PACS section.
+    PacsSearch(String),
+    /// Open the N-th (from 1) study the PACS search found.
+    PacsOpen(usize),
     /// Destroy the GPU device (testing recovery).
     LoseDevice,
     /// Load the study again with these series (`None`: keep the one shown).
@@ -132,6 +138,7 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         | Command::ExportSeg(_) => ready.hotspots_pending,
         // The click needs the projection of what is on screen.
         Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
+        Command::PacsOpen(_) => ready.pacs_searching,
         // Quitting drops a key frame still being ray-marched.
         Command::Quit => ready.key_frame_pending,
         _ => false,
@@ -218,6 +225,8 @@ pub fn apply(
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
         Command::ExportSeg(path) => return Ok(Effect::ExportSeg(path)),
+        Command::PacsSearch(root) => return Ok(Effect::PacsSearch(root)),
+        Command::PacsOpen(n) => return Ok(Effect::PacsOpen(n)),
         Command::Ruler(a, b) => {
             model.measurements.add_ruler(a, b);
         }

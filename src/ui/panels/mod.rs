@@ -6,6 +6,7 @@ mod demo;
 mod hotspots;
 mod layout;
 mod measurements;
+mod pacs;
 mod pet;
 mod series;
 mod status;
@@ -44,10 +45,12 @@ pub enum Action {
     },
 }
 
-/// Text typed into the side panel that is not part of the reading model.
+/// Text typed into the side panel that is not part of the reading model, and the PACS
+/// search it starts.
 #[derive(Debug, Default)]
 pub struct PanelText {
     pub path: String,
+    pub pacs: crate::ui::pacs::PacsBrowser,
 }
 
 /// The side panel's sections, top to bottom.
@@ -58,6 +61,7 @@ pub fn side_panel(
     actions: &mut Vec<Action>,
 ) {
     study::section(ui, model, text, actions);
+    pacs::section(ui, &mut text.pacs, actions);
     series::section(ui, model, actions);
     ui.separator();
     layout::section(ui, model);
