@@ -322,5 +322,6 @@ pub fn style(model: &ReadingModel) -> MipStyle {
         outlines: model.view.mip_view.outlines && model.view.settings.highlight_lesions,
         selected: model.selected_lesion_id(),
         shown,
+        reference: false,
     }
 }
