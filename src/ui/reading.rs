@@ -13,6 +13,7 @@ use glam::Vec3;
 
 use super::measurements::Measurements;
 use super::mip_state::{MipJob, MipKey, MipPick, MipState};
+use super::reference::ReferenceState;
 use super::state::{PaneId, ViewerState};
 use crate::analysis::{
     apply_overrides, Category, CategoryOverride, HotspotParams, HotspotResult, PhysiologicStyle,
@@ -86,6 +87,8 @@ pub struct ReadingModel {
     pet_max: Option<f64>,
     /// The PET MIP pane's projections.
     pub mip: MipState,
+    /// The reference mask outlined over the slices and the MIP (see [`super::reference`]).
+    pub reference: ReferenceState,
 }
 
 impl ReadingModel {
@@ -101,6 +104,7 @@ impl ReadingModel {
             messages: VecDeque::new(),
             pet_max: None,
             mip: MipState::default(),
+            reference: ReferenceState::default(),
         }
     }
 
@@ -151,6 +155,7 @@ impl ReadingModel {
         self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
         self.mip.clear();
         self.study = Some(study);
+        self.reset_reference();
     }
 
     /// Applies the edited SUV inputs: SUV, the display and the hot spots follow; when SUV
@@ -365,6 +370,7 @@ impl ReadingModel {
             study: self.study_generation,
             azimuth: (self.view.mip_view.azimuth_deg.round() as i32).rem_euclid(360),
             labels,
+            reference: self.reference_key(),
         })
     }
 
@@ -387,7 +393,8 @@ impl ReadingModel {
         }
         let pet = self.study.as_ref()?.pet.clone()?;
         let hotspots = self.hotspots.result.clone().filter(|_| key.labels != 0);
-        self.mip.job(key, &pet, hotspots.as_ref())
+        let reference = self.shown_reference().cloned();
+        self.mip.job(key, &pet, hotspots.as_ref(), reference)
     }
 
     /// The voxel behind a MIP pixel (continuous pixel position of the shown projection).

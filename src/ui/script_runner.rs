@@ -25,6 +25,8 @@ pub struct Readiness {
     pub hotspots_pending: bool,
     /// A key frame is still being drawn.
     pub key_frame_pending: bool,
+    /// Files (a SEG, key frames) are still being written in the background.
+    pub writing: bool,
 }
 
 /// What a command asks of the application beyond the reading model.
@@ -101,6 +103,8 @@ impl ScriptRunner {
                 || matches!(
                     cmd,
                     Command::Load(_)
+                        | Command::ReferenceLoad(_)
+                        | Command::ExportSeg(_)
                         | Command::Series { .. }
                         | Command::Screenshot(_)
                         | Command::KeyFrame(..)
@@ -132,6 +136,8 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         | Command::ExportSeg(_) => ready.hotspots_pending,
         // The click needs the projection of what is on screen.
         Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
+        // A mask just exported must be on disk before it is read back.
+        Command::ReferenceLoad(_) => ready.loading || ready.writing,
         // Quitting drops a key frame still being ray-marched.
         Command::Quit => ready.key_frame_pending,
         _ => false,
@@ -218,6 +224,8 @@ pub fn apply(
         }
         Command::ExportHotspots(path) => return Ok(Effect::ExportHotspots(path)),
         Command::ExportSeg(path) => return Ok(Effect::ExportSeg(path)),
+        Command::ReferenceLoad(path) => model.load_reference(path),
+        Command::Reference(on) => model.show_reference(on),
         Command::Ruler(a, b) => {
             model.measurements.add_ruler(a, b);
         }
@@ -283,6 +291,39 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(r.this_frame(settled).len(), 1);
+    }
+
+    #[test]
+    fn a_reference_load_waits_for_files_being_written_and_ends_the_frame() {
+        let mut r = runner("export-seg /tmp/l.dcm\nreference-load /tmp/l.dcm\nwait\nquit");
+        let written = Readiness {
+            settled: true,
+            ..Default::default()
+        };
+        // The write starts after this frame's readiness was taken: the frame ends there.
+        assert_eq!(
+            r.this_frame(written),
+            vec![Command::ExportSeg("/tmp/l.dcm".into())]
+        );
+        let writing = Readiness {
+            writing: true,
+            ..written
+        };
+        assert!(
+            r.this_frame(writing).is_empty(),
+            "the SEG is still being written"
+        );
+        // `wait` must see the load the command starts: it runs in a later frame.
+        assert_eq!(
+            r.this_frame(written),
+            vec![Command::ReferenceLoad("/tmp/l.dcm".into())]
+        );
+        let loading = Readiness {
+            loading: true,
+            ..written
+        };
+        assert!(r.this_frame(loading).is_empty());
+        assert_eq!(r.this_frame(written), vec![Command::Wait, Command::Quit]);
     }
 
     #[test]

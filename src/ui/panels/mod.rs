@@ -7,6 +7,7 @@ mod hotspots;
 mod layout;
 mod measurements;
 mod pet;
+mod reference;
 mod series;
 mod status;
 mod study;
@@ -48,6 +49,8 @@ pub enum Action {
 #[derive(Debug, Default)]
 pub struct PanelText {
     pub path: String,
+    /// The reference mask's path (hot-spot section).
+    pub reference: String,
 }
 
 /// The side panel's sections, top to bottom.
@@ -70,6 +73,7 @@ pub fn side_panel(
     suv_inputs::section(ui, model);
     ui.separator();
     hotspots::section(ui, model, actions);
+    reference::section(ui, model, text);
     ui.separator();
     measurements::section(ui, model, actions);
 }
