@@ -351,6 +351,20 @@ impl ReadingModel {
         self.set_hotspot_params(params);
     }
 
+    /// The pane the side panel's key-frame buttons save: the maximised pane, else the 3D
+    /// view or the MIP when the layout shows one, else the layout's first pane.
+    pub fn key_frame_pane(&self) -> PaneId {
+        if let Some(p) = self.view.maximised {
+            return p;
+        }
+        let panes = self.view.layout_panes();
+        [PaneId::ThreeD, PaneId::Mip]
+            .into_iter()
+            .find(|p| panes.contains(p))
+            .or_else(|| panes.first().copied())
+            .unwrap_or(PaneId::ThreeD)
+    }
+
     /// Whether the current layout shows the MIP pane.
     pub fn mip_visible(&self) -> bool {
         match self.view.maximised {

@@ -352,3 +352,17 @@ fn without_a_study_a_reference_load_is_refused_at_once() {
     assert!(m.reference_job().is_none());
     assert!(m.messages.back().unwrap().contains("no study is open"));
 }
+
+#[test]
+fn key_frame_buttons_save_the_pane_a_reader_looks_at() {
+    use super::super::state::Layout;
+    let mut m = opened();
+    assert_eq!(m.key_frame_pane(), PaneId::ThreeD);
+    m.view.set_layout(Layout::PetCt);
+    assert_eq!(m.key_frame_pane(), PaneId::Mip);
+    m.view.maximised = Some(PaneId::CORONAL);
+    assert_eq!(m.key_frame_pane(), PaneId::CORONAL);
+    // The test study, like the built-in phantom, has no DICOM source to file one in.
+    let blocker = m.study.as_ref().unwrap().dicom_export_blocker();
+    assert!(blocker.is_some_and(|b| b.contains("petct phantom")));
+}

@@ -4,6 +4,7 @@
 mod ct_window;
 mod demo;
 mod hotspots;
+mod key_frames;
 mod layout;
 mod measurements;
 mod pet;
@@ -68,6 +69,7 @@ pub fn side_panel(
     ct_window::section(ui, model);
     ui.separator();
     three_d::section(ui, model);
+    key_frames::section(ui, model, actions);
     ui.separator();
     pet::section(ui, model);
     suv_inputs::section(ui, model);
