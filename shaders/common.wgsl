@@ -11,6 +11,9 @@ const LESION_GREEN: vec3<f32> = vec3<f32>(0.2, 1.0, 0.3);
 const LESION_CYAN: vec3<f32> = vec3<f32>(0.1, 0.9, 1.0);
 // Blue-grey rather than grey: it stays visible on grey CT and inverted-grey PET.
 const LESION_GREY: vec3<f32> = vec3<f32>(0.55, 0.62, 0.78);
+// The reference mask's contour (ground truth, a SEG read back): magenta, apart from every
+// lesion colour and from the hot-iron and grey colour maps (annotate/mip_image.rs mirrors it).
+const REFERENCE_MAGENTA: vec3<f32> = vec3<f32>(1.0, 0.25, 0.9);
 // Label values with this bit mark physiologic lesions drawn quietly (analysis::QUIET_LABEL_BIT).
 const LESION_QUIET_BIT: u32 = 0x8000u;
 

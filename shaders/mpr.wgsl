@@ -6,6 +6,7 @@ struct Uniforms {
     ct_patient_to_tex: mat4x4<f32>,
     pet_patient_to_tex: mat4x4<f32>,
     label_patient_to_tex: mat4x4<f32>,
+    reference_patient_to_tex: mat4x4<f32>,
     origin: vec4<f32>,      // patient position of pixel (0, 0)'s corner
     axis_u: vec4<f32>,      // patient mm per pixel to the right
     axis_v: vec4<f32>,      // patient mm per pixel downwards
@@ -14,7 +15,7 @@ struct Uniforms {
     params: vec4<f32>,      // fusion opacity, crosshair on (0/1), nearest sampling (0/1), labels on (0/1)
     crosshair: vec4<f32>,   // cursor pixel x, y
     crosshair_colour: vec4<f32>,
-    selection: vec4<u32>,   // selected lesion id (0: none), unused, unused, unused
+    selection: vec4<u32>,   // selected lesion id (0: none), reference outline on (0/1), unused, unused
 };
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -24,6 +25,7 @@ struct Uniforms {
 @group(0) @binding(4) var nearest: sampler;
 @group(0) @binding(5) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(6) var labels: texture_3d<u32>;
+@group(0) @binding(7) var reference_mask: texture_3d<u32>;
 
 #include "common.wgsl"
 
@@ -77,6 +79,17 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             let sel = u.selection.x;
             let touches = sel != 0u && (l == sel || lx == sel || ly == sel);
             rgb = lesion_colour(select(max(max(l, lx), ly), sel, touches), sel);
+        }
+    }
+    if (u.selection.y != 0u) {
+        // Reference contour: the pixel after a change in the mask, where lesion outlines
+        // take the pixel before it, so where the two agree both show side by side.
+        let m = u.reference_patient_to_tex;
+        let r = label_at(reference_mask, m, p) != 0u;
+        let rx = label_at(reference_mask, m, p - u.axis_u.xyz) != 0u;
+        let ry = label_at(reference_mask, m, p - u.axis_v.xyz) != 0u;
+        if (r != rx || r != ry) {
+            rgb = REFERENCE_MAGENTA;
         }
     }
     if (u.params.y > 0.5) {

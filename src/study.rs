@@ -159,6 +159,22 @@ fn phantom_suv_inputs(a: &crate::phantom::Acquisition) -> crate::dicom::SuvInput
 }
 
 impl ViewStudy {
+    /// Why DICOM objects (a SEG, a Secondary Capture key frame) cannot be filed in this
+    /// study, or `None` when they can: they copy the source's patient and study and refer
+    /// to its series, which the built-in phantom and NIfTI files do not have.
+    pub fn dicom_export_blocker(&self) -> Option<&'static str> {
+        if self.paths.is_empty() {
+            Some(
+                "the built-in phantom is not a DICOM study: write it with `petct phantom DIR` \
+                 and open that",
+            )
+        } else if self.series.ct_chosen.is_none() && self.series.pet_chosen.is_none() {
+            Some("not a DICOM study (NIfTI): there is no patient record to file it in")
+        } else {
+            None
+        }
+    }
+
     /// Recomputes SUV with user corrections; PET stays in its own units when SUV fails,
     /// and the reason is returned.
     pub fn apply_suv_overrides(

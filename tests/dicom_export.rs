@@ -308,3 +308,51 @@ fn cli_hotspots_writes_a_seg_that_reads_back() {
         assert_eq!(Some(s.voxel_count() as u64), l["voxel_count"].as_u64());
     }
 }
+
+#[test]
+fn a_lesion_seg_reads_back_as_the_reference_overlay_on_the_pet_grid() {
+    use petct::study_reference::{read_reference, PetGrid};
+    let dir = tempfile::tempdir().unwrap();
+    write_dicom(&generate(PhantomKind::Torso), dir.path()).unwrap();
+    let study = load_view_study(&[dir.path().to_path_buf()], &Default::default()).unwrap();
+    let pet = study.pet.as_deref().unwrap();
+    let suv = suv_volume(pet, study.pet_display_factor);
+    let result = find_hotspots(&suv, study.ct.as_deref(), &HotspotParams::default()).unwrap();
+    let path = dir.path().join("lesions.dcm");
+    let pet_series = study.series.pet_chosen.as_deref();
+    petct::study_export::write_lesion_seg(&path, &study.paths, pet_series, &result).unwrap();
+    let grid = PetGrid {
+        geometry: pet.geometry.clone(),
+        frame_of_reference_uid: study.series.pet_frame_of_reference_uid.clone(),
+    };
+    assert!(grid.frame_of_reference_uid.is_some());
+    let mask = read_reference(&path, &grid).unwrap();
+    // The overlay is the suspicious lesions, voxel for voxel.
+    let expected: usize = result
+        .lesions
+        .iter()
+        .filter(|l| l.category == Category::Suspicious)
+        .map(|l| l.voxel_count)
+        .sum();
+    assert_eq!(mask.voxel_count, expected);
+    let on: Vec<bool> = mask.voxels.iter().map(|&v| v != 0).collect();
+    assert!(on == petct::analysis::suspicious_mask(&result));
+    assert!(mask.summary().contains("lesions.dcm"), "{}", mask.summary());
+    // Another frame of reference, or another grid (the CT's), is refused in one line.
+    let other_frame = PetGrid {
+        frame_of_reference_uid: Some("1.2.3.4".into()),
+        ..grid.clone()
+    };
+    let e = read_reference(&path, &other_frame).unwrap_err().to_string();
+    assert!(
+        e.contains("lesions.dcm") && e.contains("frame of reference"),
+        "{e}"
+    );
+    let ct_grid = PetGrid {
+        geometry: study.ct.as_ref().unwrap().geometry.clone(),
+        ..grid
+    };
+    let e = read_reference(&path, &ct_grid).unwrap_err().to_string();
+    assert!(e.contains("not on the PET grid"), "{e}");
+    assert!(!e.contains('\n'), "{e}");
+}

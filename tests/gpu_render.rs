@@ -480,6 +480,66 @@ fn lesion_labels_outline_slices_and_glow_in_3d() {
 }
 
 #[test]
+fn a_reference_mask_outlines_slices_in_its_own_colour_beside_the_lesion_outline() {
+    use petct::render::mpr::{MprOrientation, MprView};
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let hot = DVec3::new(-30.0, 0.0, 20.0);
+    let pet = pet_volume(hot);
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let s = settings(RenderMode::FusedDvr);
+    let mut view = MprView::new(MprOrientation::Axial, hot.as_vec3());
+    view.crosshair = false;
+    let magenta = |img: &image::RgbaImage| {
+        img.pixels()
+            .filter(|p| p[0] > 230 && p[1] > 40 && p[1] < 90 && p[2] > 210)
+            .count()
+    };
+    let green = |img: &image::RgbaImage| {
+        img.pixels()
+            .filter(|p| p[0] < 100 && p[1] > 200 && p[2] < 120)
+            .count()
+    };
+    let plain = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
+    // The hot sphere is both the hot-spot lesion and the reference.
+    let mask: Vec<u8> = pet.data.iter().map(|&v| u8::from(v > 4000.0)).collect();
+    let labels: Vec<u16> = mask.iter().map(|&v| u16::from(v)).collect();
+    scene.set_labels(&ctx.device, &ctx.queue, Some(&labels));
+    let generation = scene.reference_generation();
+    scene.set_reference(&ctx.device, &ctx.queue, Some(&mask));
+    assert_eq!(scene.reference_generation(), generation + 1);
+    let both = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
+    assert_eq!(magenta(&plain), 0);
+    // Where the two agree, both contours show: each takes its own side of the boundary.
+    let (m, g) = (magenta(&both), green(&both));
+    assert!(m > 10 && g > 10, "magenta {m}, green {g}");
+    assert!(
+        m.abs_diff(g) * 3 < m.max(g),
+        "the contours are about as long: magenta {m}, green {g}"
+    );
+    // Off is a uniform: the lesion outline alone, as before the upload.
+    let mut off = s.clone();
+    off.reference_outline = false;
+    let hidden = renderer
+        .render_mpr_image(&ctx, &scene, &off, &view, 96, 96)
+        .unwrap();
+    assert_eq!(magenta(&hidden), 0);
+    assert!(green(&hidden) >= g, "the lesion outline stays");
+    // A mask of the wrong size clears it.
+    scene.set_reference(&ctx.device, &ctx.queue, Some(&mask[1..]));
+    assert!(!scene.reference().present);
+    let cleared = renderer
+        .render_mpr_image(&ctx, &scene, &s, &view, 96, 96)
+        .unwrap();
+    assert_eq!(cleared, hidden);
+}
+
+#[test]
 fn rendering_in_parts_gives_the_one_shot_image() {
     let Some(ctx) = gpu::gpu() else { return };
     let ct = ct_volume();

@@ -7,6 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
+
+#[path = "common/orthanc.rs"]
+mod orthanc;
 use std::process::Command;
 
 fn have(cmd: &str) -> bool {
@@ -51,6 +54,27 @@ fn load(path: &Path) -> image::RgbaImage {
 /// Runs the viewer on the phantom with `script` (a script file in `dir`); `None` when the
 /// test has to be skipped (no display, or no GPU adapter without PETCT_REQUIRE_GPU=1).
 fn run_viewer(dir: &Path, script: &str, extra: &[&str]) -> Option<std::process::Output> {
+    run_viewer_logging(dir, script, extra, "warn")
+}
+
+/// [`run_viewer`] with a log filter (`RUST_LOG`): `petct=info` logs the status messages.
+fn run_viewer_logging(
+    dir: &Path,
+    script: &str,
+    extra: &[&str],
+    log_filter: &str,
+) -> Option<std::process::Output> {
+    run_viewer_env(dir, script, extra, log_filter, &[])
+}
+
+/// [`run_viewer_logging`] with extra environment variables.
+fn run_viewer_env(
+    dir: &Path,
+    script: &str,
+    extra: &[&str],
+    log_filter: &str,
+    env: &[(&str, String)],
+) -> Option<std::process::Output> {
     let headless = std::env::var_os("DISPLAY").is_none();
     if headless && !have("xvfb-run") {
         assert!(!required(), "xvfb-run is missing and PETCT_REQUIRE_GPU=1");
@@ -69,7 +93,9 @@ fn run_viewer(dir: &Path, script: &str, extra: &[&str]) -> Option<std::process::
     };
     cmd.args(["view", "--no-config", "--size", "900x640", "--script"])
         .arg(&script_path)
-        .args(extra);
+        .args(extra)
+        .env("RUST_LOG", log_filter)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     let out = cmd.output().expect("viewer starts");
     let log = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && !required() && log.contains("no GPU adapter") {
@@ -333,4 +359,132 @@ fn the_viewer_files_a_seg_and_a_dicom_key_frame_in_a_dicom_study() {
         "key frame and SEG in one study"
     );
     assert!(obj.element(tags::ROWS).unwrap().to_int::<u32>().unwrap() >= 64);
+}
+
+/// Pixels of the reference outline's magenta (shaders/common.wgsl) inside a rectangle given
+/// in fractions of the image.
+fn reference_pixels(img: &image::RgbaImage, rect: [f32; 4]) -> usize {
+    let (w, h) = img.dimensions();
+    let [x0, y0, x1, y1] = rect;
+    img.enumerate_pixels()
+        .filter(|(x, y, _)| {
+            let (fx, fy) = (*x as f32 / w as f32, *y as f32 / h as f32);
+            fx >= x0 && fx < x1 && fy >= y0 && fy < y1
+        })
+        .filter(|(_, _, p)| p[0] > 230 && p[1] > 40 && p[1] < 90 && p[2] > 210)
+        .count()
+}
+
+#[test]
+fn a_lesion_seg_written_by_the_viewer_loads_back_as_the_reference_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = d.join("phantom");
+    let out = Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("phantom")
+        .arg(&study)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seg = d.join("lesions.dcm");
+    let (on, kept, off) = (d.join("on.png"), d.join("kept.png"), d.join("off.png"));
+    // The liver metastasis (-85, -15, 55), a suspicious lesion, in the axial pane; then a
+    // file that is no mask, which must leave the overlay as it was.
+    let script = format!(
+        "load {study}\nwait\nexport-seg {seg}\nreference-load {seg}\nwait\n\
+         cursor -85 -15 55\nscreenshot {on}\nreference-load {bad}\nwait\nscreenshot {kept}\n\
+         reference off\nscreenshot {off}\nquit\n",
+        study = study.display(),
+        seg = seg.display(),
+        bad = d.join("nothing.nii.gz").display(),
+        on = on.display(),
+        kept = kept.display(),
+        off = off.display(),
+    );
+    let Some(out) = run_viewer_logging(d, &script, &[], "warn,petct=info") else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    assert!(!log.contains("panicked"), "a panic was printed: {log}");
+    // The overlay holds exactly the SEG's voxels: the suspicious lesions'.
+    let read = petct::dicom::write::read_segmentation(&seg).unwrap();
+    let voxels: usize = read.segments.iter().map(|s| s.voxel_count()).sum();
+    assert!(voxels > 100, "{voxels} voxels in the SEG");
+    let loaded = format!("reference mask lesions.dcm: {voxels} voxels");
+    assert!(log.contains(&loaded), "no '{loaded}' in: {log}");
+    assert!(
+        log.contains("reference mask not loaded: ") && log.contains("nothing.nii.gz"),
+        "the bad file was not reported: {log}"
+    );
+    // The axial pane (top right of the 2x2 layout) outlines it in magenta, until it is
+    // switched off; the failed load kept it.
+    let left = 250.0 / 900.0;
+    let mid_x = left + (1.0 - left) / 2.0;
+    let axial = [mid_x + 0.01, 0.03, 0.99, 0.47];
+    let (a, b, c) = (load(&on), load(&kept), load(&off));
+    let shown = reference_pixels(&a, axial);
+    assert!(
+        shown > 20,
+        "reference outline in the axial pane: {shown} pixels"
+    );
+    assert_eq!(
+        reference_pixels(&b, axial),
+        shown,
+        "the failed load changed it"
+    );
+    assert_eq!(
+        reference_pixels(&c, axial),
+        0,
+        "reference off still outlines"
+    );
+    let _ = std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-output"));
+    let _ = a.save(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/test-output/viewer-reference.png"
+    ));
+}
+
+#[test]
+fn a_study_found_in_the_pacs_section_opens_and_files_its_seg() {
+    let Some(server) = orthanc::Orthanc::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let study = d.join("phantom");
+    petct::phantom::write_dicom(
+        &petct::phantom::generate(petct::phantom::PhantomKind::Torso),
+        &study,
+    )
+    .unwrap();
+    assert!(server.upload(&study) > 0);
+    let seg = d.join("lesions.dcm");
+    let script = format!(
+        "pacs-search {}\npacs-open 1\nwait\nexport-seg {}\nquit\n",
+        server.root(),
+        seg.display()
+    );
+    let cache = d.join("cache");
+    let mut env = server.credentials_env();
+    env.push(("PETCT_CACHE_DIR", cache.display().to_string()));
+    let Some(out) = run_viewer_env(d, &script, &[], "petct=info", &env) else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    assert!(
+        !log.contains(orthanc::PASSWORD),
+        "the password stays out of the log"
+    );
+    // Fetched into the cache, loaded, and the SEG filed against the fetched PET.
+    let read =
+        petct::dicom::write::read_segmentation(&seg).unwrap_or_else(|e| panic!("{e}: {log}"));
+    assert_eq!(read.segments.len(), 4, "{log}");
+    let cached = std::fs::read_dir(cache.join("studies")).unwrap().count();
+    assert_eq!(cached, 1, "one study in the cache");
 }

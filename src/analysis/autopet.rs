@@ -109,6 +109,14 @@ pub fn reference_on_grid(reference: &Volume, grid: &Geometry) -> (Vec<bool>, boo
     (out, true)
 }
 
+/// Whether two grids' patient-space bounding boxes share any point (a reference that does
+/// not overlap the PET at all is from another patient or frame, not an empty mask).
+pub fn grids_overlap(a: &Geometry, b: &Geometry) -> bool {
+    let (lo, hi) = a.patient_bounds();
+    let (rlo, rhi) = b.patient_bounds();
+    !(lo.cmpgt(rhi).any() || rlo.cmpgt(hi).any())
+}
+
 /// AutoPET metrics of `prediction` (on `grid`) against `reference` (any grid; resampled by
 /// nearest neighbour when it differs).
 pub fn autopet_metrics(
@@ -125,12 +133,12 @@ pub fn autopet_metrics(
         });
     }
     let (reference_mask, resampled) = reference_on_grid(reference, grid);
-    if resampled && reference.data.iter().any(|&v| v != 0.0) && !reference_mask.contains(&true) {
-        let (lo, hi) = grid.patient_bounds();
-        let (rlo, rhi) = reference.geometry.patient_bounds();
-        if lo.cmpgt(rhi).any() || rlo.cmpgt(hi).any() {
-            return Err(AutopetError::NoOverlap);
-        }
+    if resampled
+        && reference.data.iter().any(|&v| v != 0.0)
+        && !reference_mask.contains(&true)
+        && !grids_overlap(grid, &reference.geometry)
+    {
+        return Err(AutopetError::NoOverlap);
     }
     Ok(metrics_same_grid(
         prediction,

@@ -47,6 +47,9 @@ pub struct MipProjection {
     pub source: Vec<u32>,
     /// The label (lesion id) of the hottest labelled voxel along each ray; 0 for none.
     pub labels: Vec<u16>,
+    /// Whether each ray meets the reference mask (the mask's silhouette); empty when the
+    /// projection was made without one.
+    pub reference: Vec<bool>,
 }
 
 impl MipProjection {
@@ -93,8 +96,20 @@ pub fn mip_axes(azimuth_deg: f32) -> (DVec3, DVec3) {
 /// Projects `volume` at `azimuth_deg`. `labels`, when given, has one lesion id per voxel
 /// (as `HotspotResult::labels`); a size mismatch is ignored (no labels).
 pub fn project(volume: &Volume, labels: Option<&[u16]>, azimuth_deg: f32) -> MipProjection {
+    project_with_reference(volume, labels, None, azimuth_deg)
+}
+
+/// [`project`], also recording which rays meet `reference` (one byte per voxel, non-zero:
+/// lesion; a size mismatch is ignored). One more test per voxel visit.
+pub fn project_with_reference(
+    volume: &Volume,
+    labels: Option<&[u16]>,
+    reference: Option<&[u8]>,
+    azimuth_deg: f32,
+) -> MipProjection {
     let g = &volume.geometry;
     let labels = labels.filter(|l| l.len() == volume.data.len());
+    let reference = reference.filter(|r| r.len() == volume.data.len());
     let (lo, hi) = g.patient_bounds();
     let (direction, right) = mip_axes(azimuth_deg);
     let in_plane = g.spacing[0].min(g.spacing[1]).max(1e-3);
@@ -119,6 +134,7 @@ pub fn project(volume: &Volume, labels: Option<&[u16]>, azimuth_deg: f32) -> Mip
     let march = March {
         volume,
         labels,
+        reference,
         start: origin_mm - direction * radius,
         direction_step: direction * step,
         steps,
@@ -126,20 +142,26 @@ pub fn project(volume: &Volume, labels: Option<&[u16]>, azimuth_deg: f32) -> Mip
     let mut values = vec![f32::NAN; width * height];
     let mut source = vec![NO_VOXEL; width * height];
     let mut label_out = vec![0u16; width * height];
+    let mut reference_out = vec![false; width * height];
     values
         .par_chunks_mut(width)
         .zip(source.par_chunks_mut(width))
         .zip(label_out.par_chunks_mut(width))
+        .zip(reference_out.par_chunks_mut(width))
         .enumerate()
-        .for_each(|(row, ((v, s), l))| {
+        .for_each(|(row, (((v, s), l), r))| {
             for column in 0..width {
                 let offset = right_mm * column as f64 + down_mm * row as f64;
                 let hit = march.ray(offset);
                 v[column] = hit.value;
                 s[column] = hit.voxel;
                 l[column] = hit.label;
+                r[column] = hit.reference;
             }
         });
+    if reference.is_none() {
+        reference_out = Vec::new();
+    }
     MipProjection {
         azimuth_deg,
         width,
@@ -151,6 +173,7 @@ pub fn project(volume: &Volume, labels: Option<&[u16]>, azimuth_deg: f32) -> Mip
         values,
         source,
         labels: label_out,
+        reference: reference_out,
     }
 }
 
@@ -223,12 +246,14 @@ struct Hit {
     value: f32,
     voxel: u32,
     label: u16,
+    reference: bool,
 }
 
 /// What every ray of a projection shares.
 struct March<'a> {
     volume: &'a Volume,
     labels: Option<&'a [u16]>,
+    reference: Option<&'a [u8]>,
     /// Patient position of the first sample of the ray through pixel (0, 0).
     start: DVec3,
     direction_step: DVec3,
@@ -247,6 +272,7 @@ impl March<'_> {
             value: f32::NAN,
             voxel: NO_VOXEL,
             label: 0,
+            reference: false,
         };
         let mut best_labelled = f32::NEG_INFINITY;
         let mut last = usize::MAX;
@@ -275,6 +301,9 @@ impl March<'_> {
                     best_labelled = value;
                     best.label = labels[i];
                 }
+            }
+            if let Some(reference) = self.reference {
+                best.reference |= reference[i] != 0;
             }
         }
         best
@@ -367,5 +396,32 @@ mod tests {
             .labels
             .iter()
             .all(|&l| l == 0));
+    }
+
+    #[test]
+    fn a_reference_projects_as_its_silhouette() {
+        let v = volume_with_hot_voxel([10, 5, 5]);
+        let mut mask = vec![0u8; v.data.len()];
+        // Two voxels behind each other along the anterior ray, one off it.
+        for y in [4, 9] {
+            mask[v.index(10, y, 5)] = 1;
+        }
+        mask[v.index(3, 5, 8)] = 1;
+        let p = project_with_reference(&v, None, Some(&mask), 0.0);
+        assert_eq!(p.reference.len(), p.width * p.height);
+        let hit = |x: f64, y: f64, z: f64| {
+            let c = v.geometry.voxel_to_patient(DVec3::new(x, y, z));
+            let (x, y) = p.pixel_of(c);
+            let (c, r) = p.pixel_at(x, y).unwrap();
+            p.reference[r * p.width + c]
+        };
+        assert!(hit(10.0, 5.0, 5.0) && hit(3.0, 5.0, 8.0));
+        assert!(!hit(12.0, 5.0, 5.0));
+        // Every masked voxel's column is hit, whatever lies behind (here: 2 rays).
+        assert_eq!(p.reference.iter().filter(|&&r| r).count(), 2);
+        assert!(project(&v, None, 0.0).reference.is_empty());
+        assert!(project_with_reference(&v, None, Some(&mask[1..]), 0.0)
+            .reference
+            .is_empty());
     }
 }

@@ -29,7 +29,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use autopet::{
-    autopet_metrics, reference_on_grid, suspicious_mask, AutopetError, AutopetMetrics,
+    autopet_metrics, grids_overlap, reference_on_grid, suspicious_mask, AutopetError,
+    AutopetMetrics,
 };
 pub use categories::{
     apply_overrides, totals, CategoryOverride, PhysiologicStyle, Totals, MAX_LESIONS,

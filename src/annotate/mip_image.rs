@@ -12,6 +12,8 @@ const OUTLINE: Rgba<u8> = Rgba([51, 255, 77, 255]);
 const OUTLINE_SELECTED: Rgba<u8> = Rgba([26, 230, 255, 255]);
 // Blue-grey, as shaders/common.wgsl's LESION_GREY: visible on a grey image.
 const OUTLINE_QUIET: Rgba<u8> = Rgba([140, 158, 199, 255]);
+/// The reference mask's contour, as shaders/common.wgsl's REFERENCE_MAGENTA.
+const OUTLINE_REFERENCE: Rgba<u8> = Rgba([255, 64, 230, 255]);
 
 /// How to draw a MIP.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,8 @@ pub struct MipStyle {
     /// (green) or the id with [`QUIET_LABEL_BIT`] (grey), as
     /// `HotspotResult::display_labels`; ids beyond it are drawn green.
     pub shown: Vec<u16>,
+    /// Outline the projection's reference silhouette (when it was made with one).
+    pub reference: bool,
 }
 
 /// The projection as a `size` (width, height) RGBA image: the colour map's background,
@@ -50,6 +54,8 @@ pub fn mip_image(p: &MipProjection, style: &MipStyle, size: (u32, u32)) -> RgbaI
         )
     };
     let mut labels = vec![0u16; (w * h) as usize];
+    let reference = style.reference && !p.reference.is_empty();
+    let mut silhouette = vec![false; if reference { (w * h) as usize } else { 0 }];
     let x_range = (left.max(0.0) as u32)..((left + fw).ceil().min(w as f32) as u32);
     let y_range = (top.max(0.0) as u32)..((top + fh).ceil().min(h as f32) as u32);
     for y in y_range {
@@ -63,12 +69,37 @@ pub fn mip_image(p: &MipProjection, style: &MipStyle, size: (u32, u32)) -> RgbaI
                 labels[(y * w + x) as usize] =
                     style.shown.get(usize::from(id)).copied().unwrap_or(id);
             }
+            if reference {
+                silhouette[(y * w + x) as usize] = p
+                    .pixel_at(sx, sy)
+                    .is_some_and(|(c, r)| p.reference[r * p.width + c]);
+            }
         }
     }
     if style.outlines {
         draw_outlines(&mut img, &labels, style.selected);
     }
+    if reference {
+        draw_reference_outline(&mut img, &silhouette);
+    }
     img
+}
+
+/// One-pixel contour of the reference silhouette: the pixel after each change (right or
+/// down), where lesion outlines take the pixel before it, so agreeing contours both show.
+fn draw_reference_outline(img: &mut RgbaImage, inside: &[bool]) {
+    let (w, h) = img.dimensions();
+    let at = |x: u32, y: u32| inside[(y * w + x) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let r = at(x, y);
+            let left = if x > 0 { at(x - 1, y) } else { r };
+            let up = if y > 0 { at(x, y - 1) } else { r };
+            if r != left || r != up {
+                img.put_pixel(x, y, OUTLINE_REFERENCE);
+            }
+        }
+    }
 }
 
 /// Where the projection sits in an image or pane of `size` (any unit): as large as fits
@@ -170,6 +201,7 @@ mod tests {
             outlines: true,
             selected: 0,
             shown: Vec::new(),
+            reference: true,
         };
         let size = (120, 200);
         let img = mip_image(&p, &style, size);
@@ -205,5 +237,55 @@ mod tests {
         );
         let lightest = plain.pixels().map(|p| p.0[0]).max().unwrap();
         assert!(lightest > 230, "the background is white: {lightest}");
+        // A projection without a reference draws none, whatever the style.
+        assert!(!img.pixels().any(|p| *p == OUTLINE_REFERENCE));
+    }
+
+    #[test]
+    fn a_reference_silhouette_is_outlined_beside_the_lesion_outline() {
+        let dims = [16, 16, 10];
+        let g = Geometry::axial(dims, [4.0, 4.0, 6.0], DVec3::ZERO);
+        // A body of SUV 1 in air (the projection frames it), a lesion of 8 inside.
+        let mut data = vec![0.0; 16 * 16 * 10];
+        for z in 1..9 {
+            for y in 2..14 {
+                for x in 2..14 {
+                    data[x + 16 * (y + 16 * z)] = 1.0;
+                }
+            }
+        }
+        let mut mask = vec![0u8; data.len()];
+        let mut labels = vec![0u16; data.len()];
+        for z in 4..7 {
+            for x in 6..10 {
+                let i = x + 16 * (8 + 16 * z);
+                data[i] = 8.0;
+                mask[i] = 1;
+                labels[i] = 1;
+            }
+        }
+        let v = Volume::new(g, data, Unit::SuvBw).unwrap();
+        let p = crate::analysis::mip::project_with_reference(&v, Some(&labels), Some(&mask), 0.0);
+        let style = MipStyle {
+            window: [0.0, 10.0],
+            colormap: Colormap::InvertedGrey,
+            outlines: true,
+            selected: 0,
+            shown: Vec::new(),
+            reference: true,
+        };
+        let img = mip_image(&p, &style, (160, 160));
+        let count = |img: &RgbaImage, c: Rgba<u8>| img.pixels().filter(|p| **p == c).count();
+        let (m, g) = (count(&img, OUTLINE_REFERENCE), count(&img, OUTLINE));
+        assert!(m > 20 && g > 20, "magenta {m}, green {g}");
+        let hidden = mip_image(
+            &p,
+            &MipStyle {
+                reference: false,
+                ..style
+            },
+            (160, 160),
+        );
+        assert_eq!(count(&hidden, OUTLINE_REFERENCE), 0);
     }
 }

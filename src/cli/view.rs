@@ -26,6 +26,10 @@ pub struct ViewArgs {
     /// Neither read nor save the settings file.
     #[arg(long)]
     pub no_config: bool,
+    /// Outline a reference lesion mask over the study: a DICOM SEG (such as `petct hotspots
+    /// --seg` writes) or a NIfTI mask (`.nii`, `.nii.gz`) on or overlapping the PET.
+    #[arg(long, value_name = "MASK")]
+    pub reference: Option<PathBuf>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -49,5 +53,6 @@ pub fn run_view(args: &ViewArgs) -> anyhow::Result<()> {
         study: args.study.load_options(),
         size: args.size.unwrap_or((0, 0)),
         no_config: args.no_config,
+        reference: args.reference.clone(),
     })
 }

@@ -97,6 +97,10 @@ pub struct SeriesChoices {
     /// Why they were chosen (the default's ranking, or "chosen by the user").
     pub ct_reason: Option<String>,
     pub pet_reason: Option<String>,
+    /// FrameOfReferenceUID of the loaded PET, to check that an overlay (a SEG) lies in the
+    /// same patient space.
+    #[serde(skip)]
+    pub pet_frame_of_reference_uid: Option<String>,
 }
 
 /// Loads one series: assemble, decode and wrap as a volume.
@@ -262,6 +266,9 @@ pub fn load_scanned(
             .as_ref()
             .filter(|_| pet.is_some())
             .map(|c| c.reason.clone()),
+        pet_frame_of_reference_uid: pet
+            .as_ref()
+            .and_then(|p| p.series.summary.frame_of_reference_uid.clone()),
     };
     let chosen = pet_choice.or(ct_choice).map(|c| c.index);
     let patient = chosen

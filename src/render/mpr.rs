@@ -186,6 +186,7 @@ pub struct MprUniforms {
     pub ct_patient_to_tex: [[f32; 4]; 4],
     pub pet_patient_to_tex: [[f32; 4]; 4],
     pub label_patient_to_tex: [[f32; 4]; 4],
+    pub reference_patient_to_tex: [[f32; 4]; 4],
     pub origin: [f32; 4],
     pub axis_u: [f32; 4],
     pub axis_v: [f32; 4],
@@ -194,11 +195,13 @@ pub struct MprUniforms {
     pub params: [f32; 4],
     pub crosshair: [f32; 4],
     pub crosshair_colour: [f32; 4],
-    /// x: the selected lesion id (0 none); the rest unused.
+    /// x: the selected lesion id (0 none); y: 1 to outline the reference mask; the rest
+    /// unused.
     pub selection: [u32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<MprUniforms>() == 3 * 64 + 9 * 16);
+// Four matrices and nine vectors, as the WGSL struct.
+const _: () = assert!(std::mem::size_of::<MprUniforms>() == 4 * 64 + 9 * 16);
 
 impl MprUniforms {
     /// Uniforms for a pane.
@@ -220,6 +223,7 @@ impl MprUniforms {
             ct_patient_to_tex: ct.prepared.patient_to_tex.to_cols_array_2d(),
             pet_patient_to_tex: pet.prepared.patient_to_tex.to_cols_array_2d(),
             label_patient_to_tex: scene.labels().patient_to_tex.to_cols_array_2d(),
+            reference_patient_to_tex: scene.reference().patient_to_tex.to_cols_array_2d(),
             origin: plane.origin.extend(0.0).to_array(),
             axis_u: plane.u.extend(0.0).to_array(),
             axis_v: plane.v.extend(0.0).to_array(),
@@ -243,7 +247,12 @@ impl MprUniforms {
             ],
             crosshair: [cursor_px.x, cursor_px.y, 0.0, 0.0],
             crosshair_colour: [0.2, 0.9, 0.3, 0.8],
-            selection: [u32::from(settings.selected_lesion), 0, 0, 0],
+            selection: [
+                u32::from(settings.selected_lesion),
+                u32::from(settings.reference_outline && scene.reference().present),
+                0,
+                0,
+            ],
         }
     }
 }
@@ -298,6 +307,7 @@ impl MprPipeline {
                 sampler_entry(4),
                 storage_entry(5),
                 texture_3d_entry(6, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(7, wgpu::TextureSampleType::Uint),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -373,6 +383,10 @@ impl MprPipeline {
                 wgpu::BindGroupEntry {
                     binding: 6,
                     resource: wgpu::BindingResource::TextureView(&scene.labels().view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 7,
+                    resource: wgpu::BindingResource::TextureView(&scene.reference().view),
                 },
             ],
         }));

@@ -19,6 +19,11 @@ pub struct FusedScene {
     labels: LabelTexture,
     /// Incremented by every [`Self::set_labels`], for callers' caches.
     labels_generation: u64,
+    /// A reference lesion mask on the PET's own grid (non-zero: lesion), outlined in slices
+    /// apart from the hot spots (e.g. AutoPET's ground truth, or a SEG read back).
+    reference: LabelTexture,
+    /// Incremented by every [`Self::set_reference`].
+    reference_generation: u64,
     /// The PET grid as loaded (before any downsampling), which labels use.
     pet_geometry: Option<crate::volume::Geometry>,
     /// Messages about downsampling.
@@ -87,7 +92,8 @@ impl PreparedScene {
     }
 }
 
-/// Lesion ids (`u16`, 0 none) as an integer 3D texture.
+/// Integer labels as a 3D texture on a volume's grid: lesion ids (`u16`, 0 none), or a
+/// reference mask (`u8`, 0 none).
 pub struct LabelTexture {
     pub view: wgpu::TextureView,
     pub patient_to_tex: Mat4,
@@ -96,18 +102,19 @@ pub struct LabelTexture {
 }
 
 impl LabelTexture {
+    /// A texture of `bytes` (one `format` texel per voxel, x fastest) on a `dims` grid.
     fn new(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         dims: [usize; 3],
-        ids: &[u16],
+        (bytes, format): (&[u8], wgpu::TextureFormat),
         patient_to_tex: Mat4,
         present: bool,
     ) -> Self {
         let texture = device.create_texture_with_data(
             queue,
             &wgpu::TextureDescriptor {
-                label: Some("lesion labels"),
+                label: Some("labels"),
                 size: wgpu::Extent3d {
                     width: dims[0] as u32,
                     height: dims[1] as u32,
@@ -116,12 +123,12 @@ impl LabelTexture {
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D3,
-                format: wgpu::TextureFormat::R16Uint,
+                format,
                 usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
                 view_formats: &[],
             },
             wgpu::util::TextureDataOrder::LayerMajor,
-            bytemuck::cast_slice(ids),
+            bytes,
         );
         Self {
             view: texture.create_view(&Default::default()),
@@ -130,9 +137,10 @@ impl LabelTexture {
         }
     }
 
-    /// A 1-texel texture of id 0, so the bind group layout never changes.
+    /// A 1-texel texture of label 0, so the bind group layout never changes.
     fn empty(device: &wgpu::Device, queue: &wgpu::Queue) -> Self {
-        Self::new(device, queue, [1, 1, 1], &[0], Mat4::IDENTITY, false)
+        let texel = ([0u8].as_slice(), wgpu::TextureFormat::R8Uint);
+        Self::new(device, queue, [1, 1, 1], texel, Mat4::IDENTITY, false)
     }
 }
 
@@ -175,6 +183,8 @@ impl FusedScene {
             placeholder: GpuVolume::placeholder(device, queue),
             labels: LabelTexture::empty(device, queue),
             labels_generation: 0,
+            reference: LabelTexture::empty(device, queue),
+            reference_generation: 0,
             pet_geometry,
             warnings,
             occupancy_key: None,
@@ -200,13 +210,52 @@ impl FusedScene {
                 device,
                 queue,
                 g.dims,
-                l,
+                (bytemuck::cast_slice(l), wgpu::TextureFormat::R16Uint),
                 super::prepared::patient_to_tex(g),
                 true,
             ),
             _ => LabelTexture::empty(device, queue),
         };
         self.labels_generation += 1;
+    }
+
+    /// Uploads a reference lesion mask (one byte per PET voxel on the PET grid as loaded,
+    /// non-zero: lesion); `None` or a size mismatch clears it. Whether it is drawn is
+    /// [`super::settings::RenderSettings::reference_outline`].
+    pub fn set_reference(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        mask: Option<&[u8]>,
+    ) {
+        let fits = |m: &&[u8]| {
+            self.pet_geometry
+                .as_ref()
+                .is_some_and(|g| g.voxel_count() == m.len())
+        };
+        self.reference = match (mask.filter(fits), &self.pet_geometry) {
+            (Some(m), Some(g)) => LabelTexture::new(
+                device,
+                queue,
+                g.dims,
+                (m, wgpu::TextureFormat::R8Uint),
+                super::prepared::patient_to_tex(g),
+                true,
+            ),
+            _ => LabelTexture::empty(device, queue),
+        };
+        self.reference_generation += 1;
+    }
+
+    /// How many times [`Self::set_reference`] was called (a cache key, like
+    /// [`Self::labels_generation`]).
+    pub fn reference_generation(&self) -> u64 {
+        self.reference_generation
+    }
+
+    /// The reference mask texture (an empty placeholder when none is set).
+    pub fn reference(&self) -> &LabelTexture {
+        &self.reference
     }
 
     /// How many times [`Self::set_labels`] was called: a cache key for anything derived

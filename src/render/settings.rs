@@ -106,6 +106,15 @@ pub struct RenderSettings {
     /// `FusedScene::set_labels`; 0 selects none. A uniform, so selecting uploads no texture.
     #[serde(default)]
     pub selected_lesion: u16,
+    /// Outline the reference mask (`FusedScene::set_reference`) in slices, in its own colour,
+    /// when one is set.
+    #[serde(default = "yes")]
+    pub reference_outline: bool,
+}
+
+/// `true`, for serde defaults.
+fn yes() -> bool {
+    true
 }
 
 impl Default for RenderSettings {
@@ -128,6 +137,7 @@ impl Default for RenderSettings {
             background: [0.0, 0.0, 0.0],
             highlight_lesions: true,
             selected_lesion: 0,
+            reference_outline: true,
         }
     }
 }

@@ -21,6 +21,7 @@ use super::pane_renderer::PaneRenderer;
 use super::panels::{Action, PanelText};
 use super::reading::ReadingModel;
 use super::recovery::Recovery;
+use super::reference_worker::ReferenceWorker;
 use super::render_key::{SceneStamp, VolumeKey};
 use super::script::Command;
 use super::script_runner::{Effect, Readiness, ScriptRunner};
@@ -57,6 +58,10 @@ pub(super) struct App {
         std::sync::Arc<crate::analysis::HotspotResult>,
         crate::analysis::PhysiologicStyle,
     )>,
+    /// Reads reference masks onto the PET grid.
+    pub(super) reference_worker: ReferenceWorker,
+    /// The reference mask the scene holds.
+    pub(super) reference_shown: Option<std::sync::Arc<crate::study_reference::ReferenceMask>>,
     pub(super) panes: PaneRenderer,
     /// The PET MIP pane's worker and texture.
     pub(super) mip: MipPane,
@@ -105,6 +110,8 @@ impl App {
             pending_open: None,
             segmentation: SegmentationWorker::start(),
             labels_shown: None,
+            reference_worker: ReferenceWorker::default(),
+            reference_shown: None,
             panes: PaneRenderer::new(false),
             mip: MipPane::default(),
             laid: Laid::default(),
@@ -223,8 +230,13 @@ impl App {
             recent.truncate(MAX_RECENT);
         }
         self.model.open(study, scene.display_bounds(), cursor);
+        // `petct view --reference MASK`: laid over the first study opened.
+        if let Some(mask) = self.options.reference.take() {
+            self.model.load_reference(mask);
+        }
         self.scene = Some(scene);
         self.labels_shown = None;
+        self.reference_shown = None;
         self.panes.invalidate();
         self.opening = true;
     }
@@ -236,13 +248,15 @@ impl App {
                 study: self.model.study_generation,
                 pet_factor_bits: s.pet_display_factor.to_bits(),
                 labels: s.labels_generation(),
+                reference: s.reference_generation(),
             })
     }
 
     /// Runs this frame's script commands.
     pub(super) fn step_script(&mut self, event_loop: &ActiveEventLoop) {
         let ready = Readiness {
-            loading: self.loader.busy() || self.opening,
+            loading: self.loader.busy() || self.opening || self.model.reference.pending(),
+            writing: self.writes.busy(),
             settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
             key_frame_pending: self.keyframe_job.is_some(),
@@ -344,6 +358,7 @@ impl App {
     /// Hands segmentation to the worker and keeps the scene's labels and PET factor in step
     /// with the model.
     pub(super) fn sync_scene(&mut self) {
+        self.sync_reference();
         if let Some(job) = self.model.hotspot_job() {
             self.segmentation.submit(job);
         }
@@ -553,6 +568,7 @@ impl App {
             || MipPane::turning(&self.model)
             || self.keyframe_job.is_some()
             || self.model.hotspots_pending()
+            || self.model.reference.pending()
             || !self.panes_settled()
     }
 

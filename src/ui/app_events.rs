@@ -28,6 +28,8 @@ pub struct ViewerOptions {
     pub size: (u32, u32),
     /// Don't read or write the settings file (tests, reproducible scripts).
     pub no_config: bool,
+    /// A reference mask (DICOM SEG or NIfTI) to outline over the first study opened.
+    pub reference: Option<PathBuf>,
 }
 
 /// Opens the viewer window and runs until it is closed.

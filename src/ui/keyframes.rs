@@ -394,6 +394,11 @@ impl BackgroundWrites {
         }));
     }
 
+    /// Whether a write is still running (a script waits for it before reading the file).
+    pub fn busy(&self) -> bool {
+        self.handles.iter().any(|h| !h.is_finished())
+    }
+
     /// Messages of finished writes.
     pub fn messages(&self) -> Vec<String> {
         self.rx.try_iter().collect()

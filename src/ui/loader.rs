@@ -23,6 +23,15 @@ pub struct Loaded {
     pub seconds: f32,
 }
 
+/// A load in progress, as the status bar shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadStatus<'a> {
+    pub label: &'a str,
+    pub seconds: f32,
+    /// Instances fetched and expected, while a study comes from a PACS.
+    pub fetched: Option<(usize, usize)>,
+}
+
 /// What a poll finds.
 pub enum LoadOutcome {
     Loaded(Box<Loaded>),
@@ -84,11 +93,14 @@ impl Loader {
         }
     }
 
-    /// What is being loaded and for how long, for the status bar.
-    pub fn progress(&self) -> Option<(&str, f32)> {
-        self.job
-            .as_ref()
-            .map(|j| (j.label.as_str(), j.started.elapsed().as_secs_f32()))
+    /// What is being loaded, for how long, and (when fetching from a PACS) how many
+    /// instances of how many have arrived, for the status bar.
+    pub fn progress(&self) -> Option<LoadStatus<'_>> {
+        self.job.as_ref().map(|j| LoadStatus {
+            label: j.label.as_str(),
+            seconds: j.started.elapsed().as_secs_f32(),
+            fetched: Some(j.options.progress.counts()).filter(|(_, total)| *total > 0),
+        })
     }
 
     /// Whether a load is running.

@@ -12,7 +12,7 @@ use super::latest_worker::LatestWorker;
 use super::mip_state::{MipJob, MipKey};
 use super::reading::ReadingModel;
 use super::state::PaneId;
-use crate::analysis::mip::{project, MipProjection};
+use crate::analysis::mip::{project_with_reference, MipProjection};
 use crate::annotate::{mip_image, MipStyle};
 use crate::render::context::GpuContext;
 
@@ -48,7 +48,8 @@ fn work(w: MipWork) -> MipDone {
     let (key, projection, style, size) = match w {
         MipWork::Project(job, style, size) => {
             let labels = job.hotspots.as_deref().map(|h| h.labels.as_slice());
-            let p = project(&job.pet, labels, job.key.azimuth as f32);
+            let reference = job.reference.as_deref().map(|r| r.voxels.as_slice());
+            let p = project_with_reference(&job.pet, labels, reference, job.key.azimuth as f32);
             (job.key, Arc::new(p), style, size)
         }
         MipWork::Colour(key, p, style, size) => (key, p, style, size),
@@ -322,5 +323,6 @@ pub fn style(model: &ReadingModel) -> MipStyle {
         outlines: model.view.mip_view.outlines && model.view.settings.highlight_lesions,
         selected: model.selected_lesion_id(),
         shown,
+        reference: model.shown_reference().is_some(),
     }
 }

@@ -7,6 +7,7 @@ use glam::{DVec3, Vec3};
 
 use crate::analysis::mip::MipProjection;
 use crate::analysis::HotspotResult;
+use crate::study_reference::ReferenceMask;
 use crate::volume::Volume;
 
 /// What a projection depends on.
@@ -17,6 +18,9 @@ pub struct MipKey {
     pub azimuth: i32,
     /// The hot-spot generation whose labels it outlines (0: none).
     pub labels: u64,
+    /// The reference mask it outlines ([`super::reading::ReadingModel::reference_key`]; 0:
+    /// none).
+    pub reference: u64,
 }
 
 /// A projection to compute on a worker.
@@ -25,6 +29,8 @@ pub struct MipJob {
     pub key: MipKey,
     pub pet: Arc<Volume>,
     pub hotspots: Option<Arc<HotspotResult>>,
+    /// The reference mask to project with it, on the PET grid.
+    pub reference: Option<Arc<ReferenceMask>>,
 }
 
 /// The projection shown and the one asked for.
@@ -55,6 +61,7 @@ impl MipState {
         key: MipKey,
         pet: &Arc<Volume>,
         hotspots: Option<&Arc<HotspotResult>>,
+        reference: Option<Arc<ReferenceMask>>,
     ) -> Option<MipJob> {
         if self.requested == Some(key) || self.projection.as_ref().is_some_and(|p| p.0 == key) {
             return None;
@@ -64,6 +71,7 @@ impl MipState {
             key,
             pet: pet.clone(),
             hotspots: hotspots.cloned(),
+            reference,
         })
     }
 

@@ -13,6 +13,8 @@
 //!   `window_ui` (the frame's layout).
 //! - `loader` and `segmentation`: background workers (latest request wins); `keyframes`
 //!   and `export`: files written from the viewer.
+//! - [`reference`] (the reference mask overlay in the reading model) and
+//!   `reference_worker` (reading a SEG or NIfTI mask onto the PET grid in the background).
 //! - [`measurements`] (rulers and ROIs in the reading model) and [`measure_view`] (their
 //!   drags and outlines in the slice panes).
 //! - [`script`] (typed commands) and `script_runner`; `frame_stats` (`--frame-stats`).
@@ -43,6 +45,8 @@ mod panels;
 mod panes;
 pub mod reading;
 mod recovery;
+pub mod reference;
+mod reference_worker;
 mod render_key;
 pub mod script;
 mod script_runner;

@@ -65,10 +65,10 @@ impl Default for PacsBrowser {
 }
 
 impl PacsBrowser {
-    /// The credentials typed, else the environment's.
+    /// The credentials typed, else (no password or token typed) the environment's.
     pub fn credentials(&self) -> Credentials {
         match (self.user.trim(), self.secret.as_str()) {
-            ("", "") => Credentials::from_env(),
+            (_, "") => Credentials::from_env(),
             ("", token) => Credentials::Bearer(token.to_string()),
             (user, password) => Credentials::Basic {
                 user: user.to_string(),

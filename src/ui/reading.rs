@@ -13,6 +13,7 @@ use glam::Vec3;
 
 use super::measurements::Measurements;
 use super::mip_state::{MipJob, MipKey, MipPick, MipState};
+use super::reference::ReferenceState;
 use super::state::{PaneId, ViewerState};
 use crate::analysis::{
     apply_overrides, Category, CategoryOverride, HotspotParams, HotspotResult, PhysiologicStyle,
@@ -86,6 +87,8 @@ pub struct ReadingModel {
     pet_max: Option<f64>,
     /// The PET MIP pane's projections.
     pub mip: MipState,
+    /// The reference mask outlined over the slices and the MIP (see [`super::reference`]).
+    pub reference: ReferenceState,
 }
 
 impl ReadingModel {
@@ -101,6 +104,7 @@ impl ReadingModel {
             messages: VecDeque::new(),
             pet_max: None,
             mip: MipState::default(),
+            reference: ReferenceState::default(),
         }
     }
 
@@ -151,6 +155,7 @@ impl ReadingModel {
         self.pet_max = study.pet.as_ref().map(|p| p.stats().max);
         self.mip.clear();
         self.study = Some(study);
+        self.reset_reference();
     }
 
     /// Applies the edited SUV inputs: SUV, the display and the hot spots follow; when SUV
@@ -346,6 +351,20 @@ impl ReadingModel {
         self.set_hotspot_params(params);
     }
 
+    /// The pane the side panel's key-frame buttons save: the maximised pane, else the 3D
+    /// view or the MIP when the layout shows one, else the layout's first pane.
+    pub fn key_frame_pane(&self) -> PaneId {
+        if let Some(p) = self.view.maximised {
+            return p;
+        }
+        let panes = self.view.layout_panes();
+        [PaneId::ThreeD, PaneId::Mip]
+            .into_iter()
+            .find(|p| panes.contains(p))
+            .or_else(|| panes.first().copied())
+            .unwrap_or(PaneId::ThreeD)
+    }
+
     /// Whether the current layout shows the MIP pane.
     pub fn mip_visible(&self) -> bool {
         match self.view.maximised {
@@ -365,6 +384,7 @@ impl ReadingModel {
             study: self.study_generation,
             azimuth: (self.view.mip_view.azimuth_deg.round() as i32).rem_euclid(360),
             labels,
+            reference: self.reference_key(),
         })
     }
 
@@ -387,7 +407,8 @@ impl ReadingModel {
         }
         let pet = self.study.as_ref()?.pet.clone()?;
         let hotspots = self.hotspots.result.clone().filter(|_| key.labels != 0);
-        self.mip.job(key, &pet, hotspots.as_ref())
+        let reference = self.shown_reference().cloned();
+        self.mip.job(key, &pet, hotspots.as_ref(), reference)
     }
 
     /// The voxel behind a MIP pixel (continuous pixel position of the shown projection).

@@ -249,3 +249,120 @@ fn user_categories_change_totals_and_survive_resegmentation() {
         .iter()
         .all(|(_, c)| *c == Category::Suspicious));
 }
+
+/// The hot sphere of [`study`] as a reference mask volume on the PET grid (label 1).
+fn hot_sphere_mask(s: &ViewStudy) -> Volume {
+    let pet = s.pet.as_ref().unwrap();
+    let labels = pet.data.iter().map(|&v| f32::from(u8::from(v > 6000.0)));
+    Volume::new(
+        pet.geometry.clone(),
+        labels.collect(),
+        Unit::Other("label".into()),
+    )
+    .unwrap()
+}
+
+/// Runs the model's reference job the way the worker does and hands the result back.
+fn place_reference(m: &mut ReadingModel) -> bool {
+    let job = m.reference_job().expect("a reference job");
+    let done = super::super::reference_worker::place(job);
+    m.accept_reference(done.generation, done.result)
+}
+
+#[test]
+fn a_study_s_own_mask_is_placed_on_the_pet_grid_and_outlined() {
+    let mut s = study();
+    let mask = hot_sphere_mask(&s);
+    let expected = mask.data.iter().filter(|&&v| v != 0.0).count();
+    assert!(expected > 10);
+    s.reference_mask = Some(Arc::new(mask));
+    let mut m = ReadingModel::for_tests();
+    m.view.set_layout(super::super::state::Layout::PetCt);
+    m.open(s, (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    assert!(m.reference.pending(), "the study's mask is asked for");
+    assert!(m.shown_reference().is_none());
+    assert_eq!(m.mip_key().unwrap().reference, 0);
+    assert!(place_reference(&mut m));
+    assert!(!m.reference.pending());
+    let shown = m.shown_reference().expect("shown").clone();
+    assert_eq!(shown.voxel_count, expected);
+    assert_eq!(shown.voxels.len(), 30 * 30 * 30);
+    assert!(m.messages.back().unwrap().contains("from the study"));
+    // The MIP projects it; hiding it is a flag: no outline, and the MIP key says so.
+    let key = m.mip_key().unwrap();
+    assert_ne!(key.reference, 0);
+    let job = m.mip_job().expect("a projection with the reference");
+    assert!(job.reference.is_some_and(|r| Arc::ptr_eq(&r, &shown)));
+    m.show_reference(false);
+    assert!(m.shown_reference().is_none());
+    assert!(m.reference.mask().is_some(), "hidden, not dropped");
+    assert_eq!(m.mip_key().unwrap().reference, 0);
+    assert_ne!(m.mip_key().unwrap(), key);
+    m.show_reference(true);
+    assert_eq!(m.mip_key().unwrap(), key);
+}
+
+#[test]
+fn a_failed_load_keeps_the_mask_and_stale_results_are_dropped() {
+    let mut s = study();
+    s.reference_mask = Some(Arc::new(hot_sphere_mask(&s)));
+    let mut m = ReadingModel::for_tests();
+    m.open(s, (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    assert!(place_reference(&mut m));
+    let first = m.reference.mask().unwrap().clone();
+    // A file that is not a mask: one line in the status, the mask stays.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("report.txt");
+    std::fs::write(&bad, "no DICOM here").unwrap();
+    m.load_reference(bad);
+    assert!(m.reference.pending());
+    assert!(place_reference(&mut m));
+    assert!(Arc::ptr_eq(m.reference.mask().unwrap(), &first));
+    let line = m.messages.back().unwrap().clone();
+    assert!(line.starts_with("reference mask not loaded: "), "{line}");
+    assert!(line.contains("report.txt") && line.ends_with("the current one stays"));
+    assert!(!line.contains('\n'), "{line}");
+    assert!(m.reference.error.is_some());
+    // Two loads in flight: only the newer one's result is taken.
+    let nifti = dir.path().join("missing.nii.gz");
+    m.load_reference(nifti.clone());
+    let older = m.reference_job().unwrap();
+    m.load_reference(nifti);
+    let newer = m.reference_job().unwrap();
+    let done = super::super::reference_worker::place(older);
+    assert!(!m.accept_reference(done.generation, done.result));
+    assert!(m.reference.pending());
+    let done = super::super::reference_worker::place(newer);
+    assert!(m.accept_reference(done.generation, done.result));
+    // A result for the previous study is dropped too.
+    m.load_reference(dir.path().join("late.nii"));
+    let late = m.reference_job().unwrap();
+    m.open(study(), (Vec3::splat(-60.0), Vec3::splat(60.0)), Vec3::ZERO);
+    assert!(m.reference.mask().is_none() && !m.reference.pending());
+    let done = super::super::reference_worker::place(late);
+    assert!(!m.accept_reference(done.generation, done.result));
+    assert!(m.reference.error.is_none());
+}
+
+#[test]
+fn without_a_study_a_reference_load_is_refused_at_once() {
+    let mut m = ReadingModel::for_tests();
+    m.load_reference("lesions.dcm".into());
+    assert!(!m.reference.pending());
+    assert!(m.reference_job().is_none());
+    assert!(m.messages.back().unwrap().contains("no study is open"));
+}
+
+#[test]
+fn key_frame_buttons_save_the_pane_a_reader_looks_at() {
+    use super::super::state::Layout;
+    let mut m = opened();
+    assert_eq!(m.key_frame_pane(), PaneId::ThreeD);
+    m.view.set_layout(Layout::PetCt);
+    assert_eq!(m.key_frame_pane(), PaneId::Mip);
+    m.view.maximised = Some(PaneId::CORONAL);
+    assert_eq!(m.key_frame_pane(), PaneId::CORONAL);
+    // The test study, like the built-in phantom, has no DICOM source to file one in.
+    let blocker = m.study.as_ref().unwrap().dicom_export_blocker();
+    assert!(blocker.is_some_and(|b| b.contains("petct phantom")));
+}

@@ -122,6 +122,7 @@ impl App {
         gfx.warm_up(&mut scene);
         self.scene = Some(scene);
         self.labels_shown = None;
+        self.reference_shown = None;
         // Until every pane shows the study again, as after opening it.
         self.opening = true;
     }

@@ -11,13 +11,14 @@ use crate::render::settings::{CtWindow, RenderMode, RenderSettings};
 /// Ray steps are this much longer while demo mode turns the view (smoother rotation).
 pub const DEMO_STEP_FACTOR: f32 = 1.5;
 
-/// What identifies the GPU scene's content: the study, the PET display factor (SUV edits)
-/// and the uploaded lesion labels.
+/// What identifies the GPU scene's content: the study, the PET display factor (SUV edits),
+/// the uploaded lesion labels and reference mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SceneStamp {
     pub study: u64,
     pub pet_factor_bits: u32,
     pub labels: u64,
+    pub reference: u64,
 }
 
 /// The inputs of a slice pane's image.
@@ -31,6 +32,8 @@ pub struct SliceKey {
     pub fusion_opacity: f32,
     pub highlight: bool,
     pub selected: u16,
+    /// Whether the reference mask is outlined.
+    pub reference: bool,
     pub scene: SceneStamp,
 }
 
@@ -53,6 +56,7 @@ impl SliceKey {
             fusion_opacity: s.fusion_opacity,
             highlight: s.highlight_lesions,
             selected: model.selected_lesion_id(),
+            reference: s.reference_outline,
             scene,
         })
     }
@@ -81,7 +85,12 @@ impl VolumeKey {
             size,
             camera: model.view.camera,
             settings: relevant_settings(settings),
-            scene,
+            // The 3D view does not draw the reference: loading one must not start a new
+            // ray march.
+            scene: SceneStamp {
+                reference: 0,
+                ..scene
+            },
         }
     }
 }
@@ -112,6 +121,7 @@ fn relevant_settings(mut s: RenderSettings) -> RenderSettings {
         s.highlight_lesions = d.highlight_lesions;
         s.selected_lesion = d.selected_lesion;
     }
+    s.reference_outline = d.reference_outline;
     s
 }
 
@@ -157,6 +167,27 @@ mod tests {
         let k = key(&m);
         m.view.settings.colormap = Colormap::Grey;
         assert_ne!(key(&m), k);
+    }
+
+    #[test]
+    fn the_reference_outline_changes_slices_but_not_the_3d_view() {
+        let mut m = ReadingModel::for_tests();
+        let stamp = SceneStamp::default();
+        let slice = |m: &ReadingModel, stamp| SliceKey::new(m, PaneId::AXIAL, (100, 80), stamp);
+        let (k3, ks) = (key(&m), slice(&m, stamp));
+        m.view.settings.reference_outline = false;
+        assert_eq!(key(&m), k3);
+        assert_ne!(slice(&m, stamp), ks);
+        // A newly uploaded mask redraws the slices only.
+        let uploaded = SceneStamp {
+            reference: 1,
+            ..stamp
+        };
+        assert_ne!(slice(&m, uploaded), slice(&m, stamp));
+        assert_eq!(
+            VolumeKey::new(&m, (100, 80), uploaded),
+            VolumeKey::new(&m, (100, 80), stamp)
+        );
     }
 
     #[test]

@@ -49,6 +49,11 @@
 //! pacs-search ROOT             search the DICOMweb server ROOT from the PACS section
 //!                              (credentials: the section's, else PETCT_DICOMWEB_*)
 //! pacs-open N                  open the N-th study found (1 = first), once the search is done
+//! reference-load PATH          outline a reference mask (a DICOM SEG, or a NIfTI mask .nii or
+//!                              .nii.gz) over the slices and the MIP, read in the background
+//!                              after files being written (export-seg) are done; `wait`
+//!                              waits for it
+//! reference on|off             show or hide the reference mask's outline
 //! ruler X,Y,Z X,Y,Z            add a distance ruler between two patient points (mm)
 //! roi-sphere X,Y,Z R           add a spherical ROI: centre (patient mm), radius (mm)
 //! roi-ellipse X,Y,Z RX,RY,RZ   add an ellipsoidal ROI, radii along patient x, y, z (mm)
@@ -108,6 +113,10 @@ pub enum Command {
     ExportSeg(PathBuf),
     PacsSearch(String),
     PacsOpen(usize),
+    /// Load a reference mask (DICOM SEG or NIfTI) as the overlay.
+    ReferenceLoad(PathBuf),
+    /// Show or hide the reference overlay.
+    Reference(bool),
     /// A ruler between two patient points (mm).
     Ruler(DVec3, DVec3),
     /// A spherical ROI: centre (patient mm) and radius (mm).
@@ -151,6 +160,7 @@ impl Command {
                 | Command::MipAngle(_)
                 | Command::MipClick(..)
                 | Command::LesionCategory(..)
+                | Command::Reference(_)
                 | Command::Ruler(..)
                 | Command::RoiSphere(..)
                 | Command::RoiEllipse(..)
@@ -329,6 +339,9 @@ fn parse_line(l: &str) -> Result<Command, String> {
             0 => return Err("study numbers start at 1".into()),
             n => Command::PacsOpen(n),
         },
+        "reference-load" if !a.0.is_empty() => Command::ReferenceLoad(PathBuf::from(a.0.join(" "))),
+        "reference-load" => return Err("missing path".into()),
+        "reference" => Command::Reference(parse_on_off_required(a.0.first().copied())?),
         "ruler" => Command::Ruler(a.point(0, "first end")?, a.point(1, "second end")?),
         "roi-sphere" => Command::RoiSphere(a.point(0, "centre")?, a.radius(1)?),
         "roi-ellipse" => {
@@ -377,6 +390,14 @@ fn parse_on_off(word: Option<&str>) -> Result<bool, String> {
         None | Some("on") => Ok(true),
         Some("off") => Ok(false),
         Some(other) => Err(format!("expected on or off, not '{other}'")),
+    }
+}
+
+/// `on` or `off`, required (a bare `reference` would read as a typo of `reference-load`).
+fn parse_on_off_required(word: Option<&str>) -> Result<bool, String> {
+    match word {
+        None => Err("expected on or off".into()),
+        w => parse_on_off(w),
     }
 }
 
@@ -509,6 +530,27 @@ lesion-category 2 suspicious",
             ("roi-sphere 1,2,x 5", "1,2,x"),
             ("roi-sphere 0,0,0 -3", "positive"),
             ("roi-ellipse 0,0,0 1,0,1", "positive"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.to_string().contains(word), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn reference_commands_load_a_mask_and_toggle_it() {
+        let s =
+            parse("reference-load /tmp/my masks/SEG.nii.gz\nreference off\nreference on").unwrap();
+        assert_eq!(
+            s[0],
+            Command::ReferenceLoad("/tmp/my masks/SEG.nii.gz".into())
+        );
+        assert_eq!(s[1], Command::Reference(false));
+        assert_eq!(s[2], Command::Reference(true));
+        assert!(!s[0].is_interaction() && s[1].is_interaction());
+        for (text, word) in [
+            ("reference-load", "path"),
+            ("reference", "on or off"),
+            ("reference maybe", "maybe"),
         ] {
             let e = parse(text).unwrap_err();
             assert!(e.to_string().contains(word), "{text}: {e}");

@@ -27,6 +27,8 @@ pub struct Readiness {
     pub key_frame_pending: bool,
     /// A PACS search is running.
     pub pacs_searching: bool,
+    /// Files (a SEG, key frames) are still being written in the background.
+    pub writing: bool,
 }
 
 /// What a command asks of the application beyond the reading model.
@@ -107,6 +109,9 @@ impl ScriptRunner {
                 || matches!(
                     cmd,
                     Command::Load(_)
+                        | Command::PacsSearch(_)
+                        | Command::ReferenceLoad(_)
+                        | Command::ExportSeg(_)
                         | Command::Series { .. }
                         | Command::Screenshot(_)
                         | Command::KeyFrame(..)
@@ -139,6 +144,8 @@ fn must_wait(cmd: &Command, ready: Readiness) -> bool {
         // The click needs the projection of what is on screen.
         Command::MipClick(..) => ready.loading || !ready.settled || ready.hotspots_pending,
         Command::PacsOpen(_) => ready.pacs_searching,
+        // A mask just exported must be on disk before it is read back.
+        Command::ReferenceLoad(_) => ready.loading || ready.writing,
         // Quitting drops a key frame still being ray-marched.
         Command::Quit => ready.key_frame_pending,
         _ => false,
@@ -227,6 +234,8 @@ pub fn apply(
         Command::ExportSeg(path) => return Ok(Effect::ExportSeg(path)),
         Command::PacsSearch(root) => return Ok(Effect::PacsSearch(root)),
         Command::PacsOpen(n) => return Ok(Effect::PacsOpen(n)),
+        Command::ReferenceLoad(path) => model.load_reference(path),
+        Command::Reference(on) => model.show_reference(on),
         Command::Ruler(a, b) => {
             model.measurements.add_ruler(a, b);
         }
@@ -277,6 +286,23 @@ mod tests {
     }
 
     #[test]
+    fn a_pacs_open_waits_for_the_search_started_in_an_earlier_frame() {
+        let mut r = runner("pacs-search http://h/dw\npacs-open 2");
+        let idle = Readiness::default();
+        assert_eq!(
+            r.this_frame(idle),
+            vec![Command::PacsSearch("http://h/dw".into())],
+            "the search ends the frame, so the next frame sees it running"
+        );
+        let searching = Readiness {
+            pacs_searching: true,
+            ..Default::default()
+        };
+        assert!(r.this_frame(searching).is_empty());
+        assert_eq!(r.this_frame(idle), vec![Command::PacsOpen(2)]);
+    }
+
+    #[test]
     fn waits_for_loading_and_for_a_settled_view() {
         let mut r = runner("wait\nscreenshot /tmp/a.png\nquit");
         let loading = Readiness {
@@ -292,6 +318,39 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(r.this_frame(settled).len(), 1);
+    }
+
+    #[test]
+    fn a_reference_load_waits_for_files_being_written_and_ends_the_frame() {
+        let mut r = runner("export-seg /tmp/l.dcm\nreference-load /tmp/l.dcm\nwait\nquit");
+        let written = Readiness {
+            settled: true,
+            ..Default::default()
+        };
+        // The write starts after this frame's readiness was taken: the frame ends there.
+        assert_eq!(
+            r.this_frame(written),
+            vec![Command::ExportSeg("/tmp/l.dcm".into())]
+        );
+        let writing = Readiness {
+            writing: true,
+            ..written
+        };
+        assert!(
+            r.this_frame(writing).is_empty(),
+            "the SEG is still being written"
+        );
+        // `wait` must see the load the command starts: it runs in a later frame.
+        assert_eq!(
+            r.this_frame(written),
+            vec![Command::ReferenceLoad("/tmp/l.dcm".into())]
+        );
+        let loading = Readiness {
+            loading: true,
+            ..written
+        };
+        assert!(r.this_frame(loading).is_empty());
+        assert_eq!(r.this_frame(written), vec![Command::Wait, Command::Quit]);
     }
 
     #[test]

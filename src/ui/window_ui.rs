@@ -66,7 +66,7 @@ pub fn draw(
     model: &mut ReadingModel,
     text: &mut PanelText,
     images: PaneImages,
-    loading: Option<(&str, f32)>,
+    loading: Option<super::loader::LoadStatus>,
     previous: &Laid,
     actions: &mut Vec<Action>,
 ) -> Laid {

@@ -64,10 +64,11 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel, actions: &mut Vec<Ac
             actions.push(Action::ExportHotspots(PathBuf::from("petct_hotspots.json")));
         }
         // A SEG refers to the PET's DICOM instances: DICOM studies only.
-        let dicom = model.study.as_ref().is_some_and(|s| !s.paths.is_empty());
+        let blocker = model.study.as_ref().and_then(|s| s.dicom_export_blocker());
         if ui
-            .add_enabled(dicom, egui::Button::new("SEG"))
+            .add_enabled(blocker.is_none(), egui::Button::new("SEG"))
             .on_hover_text("suspicious lesions as a DICOM SEG (petct_lesions_seg.dcm)")
+            .on_disabled_hover_text(blocker.unwrap_or_default())
             .clicked()
         {
             actions.push(Action::ExportSeg(PathBuf::from("petct_lesions_seg.dcm")));

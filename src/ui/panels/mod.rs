@@ -4,10 +4,12 @@
 mod ct_window;
 mod demo;
 mod hotspots;
+mod key_frames;
 mod layout;
 mod measurements;
 mod pacs;
 mod pet;
+mod reference;
 mod series;
 mod status;
 mod study;
@@ -51,6 +53,8 @@ pub enum Action {
 pub struct PanelText {
     pub path: String,
     pub pacs: crate::ui::pacs::PacsBrowser,
+    /// The reference mask's path (hot-spot section).
+    pub reference: String,
 }
 
 /// The side panel's sections, top to bottom.
@@ -69,11 +73,13 @@ pub fn side_panel(
     ct_window::section(ui, model);
     ui.separator();
     three_d::section(ui, model);
+    key_frames::section(ui, model, actions);
     ui.separator();
     pet::section(ui, model);
     suv_inputs::section(ui, model);
     ui.separator();
     hotspots::section(ui, model, actions);
+    reference::section(ui, model, text);
     ui.separator();
     measurements::section(ui, model, actions);
 }

@@ -21,7 +21,7 @@ fn body(ui: &mut egui::Ui, pacs: &mut PacsBrowser, actions: &mut Vec<Action>) {
         .on_hover_text("the DICOMweb root");
     field(ui, &mut pacs.user, "user (empty: token or none)", false);
     field(ui, &mut pacs.secret, "password or token", true)
-        .on_hover_text("kept in memory for this session only; PETCT_DICOMWEB_* when empty");
+        .on_hover_text("kept in memory for this session only; when empty, PETCT_DICOMWEB_USER/_PASSWORD or _TOKEN apply");
     field(ui, &mut pacs.patient_id, "PatientID (empty: all)", false);
     ui.horizontal(|ui| {
         let search = ui.add_enabled(!pacs.searching(), egui::Button::new("Search"));

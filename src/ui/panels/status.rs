@@ -1,19 +1,35 @@
 //! Status bar: loading progress with a cancel button, and the latest message.
 
 use super::Action;
+use crate::ui::loader::LoadStatus;
 use crate::ui::reading::ReadingModel;
 
-/// Draws the status bar; `loading` is what is being loaded and for how many seconds.
+/// Width of the PACS transfer bar in points.
+const PROGRESS_WIDTH: f32 = 180.0;
+
+/// Draws the status bar; `loading` is what is being loaded, for how long, how far.
 pub fn status_bar(
     ui: &mut egui::Ui,
     model: &ReadingModel,
-    loading: Option<(&str, f32)>,
+    loading: Option<LoadStatus>,
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
-        if let Some((label, seconds)) = loading {
+        if let Some(LoadStatus {
+            label,
+            seconds,
+            fetched,
+        }) = loading
+        {
             ui.spinner();
             ui.label(format!("loading {label} ({seconds:.0} s)"));
+            if let Some((done, total)) = fetched {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total as f32)
+                        .desired_width(PROGRESS_WIDTH)
+                        .text(format!("{done}/{total} from the PACS")),
+                );
+            }
             if ui.button("Cancel").clicked() {
                 actions.push(Action::CancelLoad);
             }
