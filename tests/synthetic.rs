@@ -176,13 +176,40 @@ fn unsupported_transfer_syntax_names_file_and_syntax() {
     let mut obj = slice_header([0.0, 0.0, 0.0], AXIAL, 1, 1.0);
     let fragments = PixelFragmentSequence::new(vec![], vec![vec![0xFF, 0xD8, 0, 0]]);
     obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, fragments));
-    // JPEG-LS needs the CharLS C library, which this build leaves out on purpose.
-    write(obj, &dir.path().join("jls.dcm"), "1.2.840.10008.1.2.4.80");
+    // JPEG XL (DICOM 2023) has no decoder in this build.
+    write(obj, &dir.path().join("jxl.dcm"), "1.2.840.10008.1.2.4.110");
     let msg = problems(dir.path());
     assert!(
-        msg.contains("jls.dcm") && msg.contains("1.2.840.10008.1.2.4.80"),
+        msg.contains("jxl.dcm") && msg.contains("1.2.840.10008.1.2.4.110"),
         "{msg}"
     );
+}
+
+#[test]
+fn damaged_jpeg_ls_is_reported_with_its_file_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    write_series(dir.path(), &[0.0, 3.0], uids::EXPLICIT_VR_LITTLE_ENDIAN);
+    let path = dir.path().join("f001.dcm");
+    let mut obj = dicom_object::open_file(&path).unwrap();
+    obj.transcode(
+        TransferSyntaxRegistry
+            .get("1.2.840.10008.1.2.4.80")
+            .unwrap(),
+    )
+    .unwrap();
+    obj.write_to_file(&path).unwrap();
+    // Garble the JPEG-LS codestream (fragment lengths and delimiters stay intact): the C
+    // decoder must turn it into an error, not abort the process.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    let tail = n - 16;
+    let start = tail - (tail - n / 2).min(400);
+    for (i, b) in bytes[start..tail].iter_mut().enumerate() {
+        *b = (i * 37 % 251) as u8;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let msg = problems(dir.path());
+    assert!(msg.contains("f001.dcm"), "{msg}");
 }
 
 /// Loads a 3-slice series written in `ts` and compares it with the little-endian original.
@@ -221,6 +248,12 @@ fn implicit_little_endian() {
 fn explicit_big_endian() {
     // Retired but still found in archives.
     round_trip("1.2.840.10008.1.2.2", false);
+}
+
+#[test]
+fn jpeg_ls_lossless() {
+    // Encoded by CharLS through dicom-rs's transcoder; decoded by the loader the same way.
+    round_trip("1.2.840.10008.1.2.4.80", true);
 }
 
 #[test]
