@@ -307,6 +307,25 @@ fn cli_hotspots_writes_a_seg_that_reads_back() {
         assert_eq!(s.label, format!("Lesion {}", l["id"]));
         assert_eq!(Some(s.voxel_count() as u64), l["voxel_count"].as_u64());
     }
+    // The SEG read back as the reference of the same analysis: a perfect match.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_petct"))
+        .arg("hotspots")
+        .arg(dir.path())
+        .arg("--json")
+        .arg("--reference")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let m = &json["autopet"];
+    assert_eq!(m["dice"], 1.0, "{m}");
+    assert_eq!(m["false_positive_ml"], 0.0, "{m}");
+    assert_eq!(m["false_negative_ml"], 0.0, "{m}");
 }
 
 #[test]

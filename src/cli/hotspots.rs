@@ -75,7 +75,8 @@ pub struct HotspotsArgs {
     /// root, e.g. http://host:8042/dicom-web; credentials from PETCT_DICOMWEB_*).
     #[arg(long, value_name = "ROOT", requires = "seg")]
     pub store: Option<String>,
-    /// Reference lesion mask (NIfTI, e.g. AutoPET's SEG.nii.gz): print the AutoPET metrics
+    /// Reference lesion mask (NIfTI, e.g. AutoPET's SEG.nii.gz, or a binary DICOM SEG on the
+    /// PET grid such as `--seg` writes): print the AutoPET metrics
     /// (Dice, false-positive and false-negative volume) of the suspicious lesions against it.
     /// An AutoPET folder's own SEG.nii.gz is not used unless given here.
     #[arg(long)]
@@ -118,7 +119,7 @@ pub fn run(args: &HotspotsArgs) -> anyhow::Result<()> {
     }
     let metrics = match &args.reference {
         Some(path) => {
-            let reference = crate::study_nifti::read_mask(path)?;
+            let reference = read_reference_mask(path, &study, &suv.geometry)?;
             let prediction = suspicious_mask(&result);
             Some(
                 autopet_metrics(&prediction, &suv.geometry, &reference)
@@ -269,4 +270,27 @@ mod tests {
         assert_eq!(parse_range("-100,200").unwrap(), (-100.0, 200.0));
         assert!(parse_range("200,-100").is_err());
     }
+}
+
+/// A reference mask from NIfTI (as stored; the metrics resample it) or from a DICOM SEG
+/// (placed on the PET grid, its segments together).
+fn read_reference_mask(
+    path: &std::path::Path,
+    study: &crate::study::ViewStudy,
+    pet_grid: &crate::volume::Geometry,
+) -> anyhow::Result<crate::volume::Volume> {
+    if crate::nifti::is_nifti_path(path) {
+        return crate::study_nifti::read_mask(path);
+    }
+    let grid = crate::study_reference::PetGrid {
+        geometry: pet_grid.clone(),
+        frame_of_reference_uid: study.series.pet_frame_of_reference_uid.clone(),
+    };
+    let mask = crate::study_reference::read_reference(path, &grid)?;
+    let data = mask.voxels.iter().map(|&v| f32::from(v)).collect();
+    Ok(crate::volume::Volume::new(
+        pet_grid.clone(),
+        data,
+        crate::volume::Unit::Other("label".into()),
+    )?)
 }
