@@ -255,23 +255,6 @@ fn parse_numbers(s: &str) -> Result<Vec<f64>, String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_points_and_ranges() {
-        assert_eq!(
-            parse_point("-10, 20.5,3").unwrap(),
-            DVec3::new(-10.0, 20.5, 3.0)
-        );
-        assert!(parse_point("1,2").is_err());
-        assert!(parse_point("1,x,2").is_err());
-        assert_eq!(parse_range("-100,200").unwrap(), (-100.0, 200.0));
-        assert!(parse_range("200,-100").is_err());
-    }
-}
-
 /// A reference mask from NIfTI (as stored; the metrics resample it) or from a DICOM SEG
 /// (placed on the PET grid, its segments together).
 fn read_reference_mask(
@@ -293,4 +276,21 @@ fn read_reference_mask(
         data,
         crate::volume::Unit::Other("label".into()),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_points_and_ranges() {
+        assert_eq!(
+            parse_point("-10, 20.5,3").unwrap(),
+            DVec3::new(-10.0, 20.5, 3.0)
+        );
+        assert!(parse_point("1,2").is_err());
+        assert!(parse_point("1,x,2").is_err());
+        assert_eq!(parse_range("-100,200").unwrap(), (-100.0, 200.0));
+        assert!(parse_range("200,-100").is_err());
+    }
 }
