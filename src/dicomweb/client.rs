@@ -216,7 +216,12 @@ impl Client {
             on_instance(body)
         })
         .map_err(|e| match e {
+            // Multipart errors are made without the URL: name it here.
             DicomWebError::Transport { reason, .. } => DicomWebError::Transport {
+                url: url.clone(),
+                reason,
+            },
+            DicomWebError::Malformed { reason, .. } => DicomWebError::Malformed {
                 url: url.clone(),
                 reason,
             },
