@@ -9,6 +9,7 @@
 //! 6 x 11 cell, scaled by an integer factor. It covers printable ASCII plus `°` and `µ`; any
 //! other character draws as a box.
 
+mod chart;
 mod colorbar;
 mod glyphs;
 mod labels;
@@ -16,6 +17,7 @@ mod mip_image;
 mod raster;
 mod text;
 
+pub use chart::{line_chart, ChartSeries};
 pub use colorbar::draw_colorbar;
 pub use labels::{draw_label, draw_orientation_letters};
 pub use mip_image::{fit as fit_mip, mip_image, MipStyle};
