@@ -2,14 +2,17 @@
 //! size and with empty-space skipping on and off. Runs unchanged on a real GPU.
 //!
 //! ```text
-//! cargo run --release --example render_bench -- [--sizes 512,1024] [--frames 36]
+//! cargo run --release --example render_bench -- [--sizes 512,1024,1920x1080] [--frames 36]
 //!     [--modes fused,pet-mip,ct-mip,ct-dvr] [--step-mm 0.49] [--pet-step-mm 2.0]
 //!     [--ess on,off] [--shading on|off] [--spread on|off] [STUDY_PATH ...]
 //! ```
 //! Without a path it renders the built-in torso phantom. Give the folder written by
 //! `../shared/bench/vtk_peer.py --write-dicom DIR --modes none` to render the very volumes
 //! VTK's peer benchmark renders. Each timed frame turns the camera 10 degrees (36 frames
-//! = one rotation) after 3 warm-up frames; a frame is submitted and waited for.
+//! = one rotation) after 3 warm-up frames; a frame is submitted and waited for. A size is N
+//! (square) or WxH. Each JSON line names the adapter and the GPU memory: what the backend's
+//! allocator reports when it does (`gpu_allocated_mb`, else null) and the bytes of the
+//! volume textures (`volume_texture_mb`, 2 bytes per voxel).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,7 +27,7 @@ use petct::render::transfer::CtPreset;
 use petct::study::load_view_study;
 
 struct Options {
-    sizes: Vec<u32>,
+    sizes: Vec<(u32, u32)>,
     frames: usize,
     modes: Vec<RenderMode>,
     step_mm: f32,
@@ -37,7 +40,7 @@ struct Options {
 
 fn parse() -> anyhow::Result<Options> {
     let mut o = Options {
-        sizes: vec![512, 1024],
+        sizes: vec![(512, 512), (1024, 1024)],
         frames: 36,
         modes: RenderMode::ALL.to_vec(),
         step_mm: 0.49,
@@ -57,8 +60,8 @@ fn parse() -> anyhow::Result<Options> {
             "--sizes" => {
                 o.sizes = value()?
                     .split(',')
-                    .map(str::parse)
-                    .collect::<Result<_, _>>()?
+                    .map(parse_size)
+                    .collect::<anyhow::Result<_>>()?
             }
             "--frames" => o.frames = value()?.parse()?,
             "--step-mm" => o.step_mm = value()?.parse()?,
@@ -77,6 +80,27 @@ fn parse() -> anyhow::Result<Options> {
         }
     }
     Ok(o)
+}
+
+/// `N` (square) or `WxH`.
+fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
+    Ok(match s.split_once('x') {
+        Some((w, h)) => (w.parse()?, h.parse()?),
+        None => {
+            let n = s.parse()?;
+            (n, n)
+        }
+    })
+}
+
+/// MiB of 2-byte voxels of the study's volumes, as uploaded (before any downsampling).
+fn volume_texture_mb(study: &petct::study::ViewStudy) -> f64 {
+    let voxels: usize = [&study.ct, &study.pet]
+        .into_iter()
+        .flatten()
+        .map(|v| v.data.len())
+        .sum();
+    (voxels * 2) as f64 / (1024.0 * 1024.0)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -104,8 +128,9 @@ fn main() -> anyhow::Result<()> {
         describe(&study.pet)
     );
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
-    for &size in &o.sizes {
-        let target = OffscreenTarget::new(&ctx.device, size, size)?;
+    let texture_mb = volume_texture_mb(&study);
+    for &(width, height) in &o.sizes {
+        let target = OffscreenTarget::new(&ctx.device, width, height)?;
         for &mode in &o.modes {
             for &ess in &o.ess {
                 let mut settings = if mode == RenderMode::PetMip {
@@ -140,7 +165,7 @@ fn main() -> anyhow::Result<()> {
                             &settings,
                             &cam,
                             &target,
-                            (size, size),
+                            (width, height),
                         );
                     } else {
                         renderer.render_3d(&ctx, &mut scene, &settings, &cam, (&target).into());
@@ -152,8 +177,14 @@ fn main() -> anyhow::Result<()> {
                 }
                 times.sort_by(f64::total_cmp);
                 let median = times[times.len() / 2];
+                let allocated = ctx
+                    .device
+                    .generate_allocator_report()
+                    .map_or("null".to_string(), |r| {
+                        format!("{:.1}", r.total_allocated_bytes as f64 / (1024.0 * 1024.0))
+                    });
                 println!(
-                    "{{\"mode\": \"{}\", \"size\": {size}, \"ess\": {ess}, \"step_mm\": {}, \"frames\": {}, \"median_ms\": {median:.1}, \"min_ms\": {:.1}, \"adapter\": \"{adapter}\"}}",
+                    "{{\"mode\": \"{}\", \"width\": {width}, \"height\": {height}, \"ess\": {ess}, \"step_mm\": {}, \"frames\": {}, \"median_ms\": {median:.1}, \"min_ms\": {:.1}, \"gpu_allocated_mb\": {allocated}, \"volume_texture_mb\": {texture_mb:.1}, \"adapter\": \"{adapter}\"}}",
                     mode.name(),
                     settings.step_mm,
                     o.frames,
