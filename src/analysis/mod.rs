@@ -17,6 +17,7 @@ mod liver;
 mod liver_search;
 mod measure;
 pub mod mip;
+pub mod registration;
 pub mod report;
 mod roi;
 mod segment;
