@@ -16,5 +16,6 @@ pub mod render;
 pub mod study;
 pub mod study_export;
 pub mod study_nifti;
+pub mod study_response;
 pub mod ui;
 pub mod volume;

@@ -19,6 +19,7 @@ mod measure;
 pub mod mip;
 pub mod registration;
 pub mod report;
+pub mod response;
 mod roi;
 mod segment;
 pub mod triage;
