@@ -376,21 +376,14 @@ fn secondary_sum(
         .filter(|l| on(l).segmented && on(l).measurable)
         .collect();
     measurable.sort_by(|a, b| on(b).sul_peak.total_cmp(&on(a).sul_peak));
-    let mut per_organ: Vec<(&str, usize)> = Vec::new();
+    let mut per_organ: Vec<&str> = Vec::new();
     let mut sum = 0.0;
     let mut count = 0;
     for l in measurable {
-        let slot = match per_organ.iter_mut().find(|(o, _)| *o == l.organ) {
-            Some(s) => s,
-            None => {
-                per_organ.push((l.organ, 0));
-                per_organ.last_mut().expect("just pushed")
-            }
-        };
-        if slot.1 >= SUM_PER_ORGAN {
+        if per_organ.iter().filter(|o| **o == l.organ).count() >= SUM_PER_ORGAN {
             continue;
         }
-        slot.1 += 1;
+        per_organ.push(l.organ);
         sum += on(l).sul_peak;
         count += 1;
         if count == SUM_LESIONS {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::analysis::suv_peak;
 use crate::volume::Geometry;
+use glam::DVec3;
 
 /// A 4 mm grid with background 1, a uniform sphere of 5 (radius 14 mm) and one hot voxel
 /// of 40 on the sphere's edge.
