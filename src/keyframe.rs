@@ -231,6 +231,7 @@ mod tests {
                 id: Some("ID42".into()),
                 birth_date: Some("19700101".into()),
                 study_date: Some("20260102".into()),
+                study_time: None,
             },
             notes: Vec::new(),
             series: Default::default(),

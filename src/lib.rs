@@ -17,5 +17,6 @@ pub mod study;
 pub mod study_export;
 pub mod study_nifti;
 pub mod study_reference;
+pub mod study_response;
 pub mod ui;
 pub mod volume;

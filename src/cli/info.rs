@@ -84,6 +84,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         .iter()
         .map(|(p, what)| format!("{}: {what}", p.display()))
         .collect();
+    let time_points = time_point_reports(&scanned, args.show_phi);
     let patient = args.show_phi.then(|| {
         scanned
             .series
@@ -98,6 +99,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
             "choices": notes,
             "skipped": skipped,
             "problems": problems,
+            "time_points": time_points,
         });
         if let Some(p) = patient {
             out["patient"] = serde_json::to_value(p)?;
@@ -105,11 +107,76 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_text(&reports, &notes, &skipped, &problems, patient.as_ref());
+        print_time_points(&time_points);
     }
     if scanned.series.is_empty() {
         anyhow::bail!("no image series found in {}", paths_list(&paths));
     }
     Ok(())
+}
+
+/// One study of the scan as a time point (`info` lists them when a folder holds several).
+#[derive(Debug, Serialize)]
+pub struct TimePointReport {
+    /// StudyInstanceUID.
+    pub study_uid: String,
+    /// Days after the first time point (`None` when a date is unknown).
+    pub days_after_first: Option<f64>,
+    /// Study date and time, only with `--show-phi` (dates identify a patient).
+    pub date: Option<String>,
+    /// Chosen CT series UID.
+    pub ct_series_uid: Option<String>,
+    /// Chosen PET series UID.
+    pub pet_series_uid: Option<String>,
+}
+
+fn time_point_reports(scanned: &crate::dicom::ScanResult, show_phi: bool) -> Vec<TimePointReport> {
+    let Ok(points) = crate::dicom::time_points(scanned) else {
+        return Vec::new();
+    };
+    let first = points.first().and_then(|t| t.date_time);
+    points
+        .iter()
+        .map(|t| TimePointReport {
+            study_uid: t.study_uid.clone(),
+            days_after_first: t
+                .date_time
+                .zip(first)
+                .map(|(d, f)| d.seconds_since(f) / 86_400.0),
+            date: show_phi.then(|| t.date_label()),
+            ct_series_uid: t.ct.as_ref().map(|c| t.series[c.index].uid.clone()),
+            pet_series_uid: t.pet.as_ref().map(|c| t.series[c.index].uid.clone()),
+        })
+        .collect()
+}
+
+fn print_time_points(points: &[TimePointReport]) {
+    if points.len() < 2 {
+        return;
+    }
+    println!("time points ({} studies, oldest first):", points.len());
+    for (i, t) in points.iter().enumerate() {
+        let when = match (&t.date, t.days_after_first) {
+            (Some(d), _) => d.clone(),
+            (None, Some(days)) => format!("day {days:.0}"),
+            (None, None) => "date unknown".into(),
+        };
+        println!(
+            "  {}: {when}, study {}, CT {}, PET {}",
+            i + 1,
+            t.study_uid,
+            if t.ct_series_uid.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+            if t.pet_series_uid.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+        );
+    }
 }
 
 /// `petct info` on NIfTI: the volumes as loaded (a NIfTI file is one series; there are no

@@ -5,6 +5,7 @@ mod info;
 mod pacs;
 mod phantom;
 pub mod render;
+mod response;
 mod view;
 
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub enum Command {
     Render(Box<render::RenderArgs>),
     /// List PET hot spots with SUV measurements (no PATH: the built-in torso phantom)
     Hotspots(hotspots::HotspotsArgs),
+    /// Follow-up reading: register two studies of one patient, track lesions, PERCIST 1.0.
+    Response(response::ResponseArgs),
     /// Search a PACS over DICOMweb, and manage the local study cache.
     Pacs(pacs::PacsArgs),
 }
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Hotspots(args)) => hotspots::run(&args),
         Some(Command::Pacs(args)) => pacs::run(&args),
+        Some(Command::Response(args)) => response::run(&args),
         Some(Command::View(args)) => view::run_view(&args),
         None => view::run_view(&view::ViewArgs::default()),
     }

@@ -38,6 +38,8 @@ pub struct PatientInfo {
     pub id: Option<String>,
     pub birth_date: Option<String>,
     pub study_date: Option<String>,
+    /// StudyTime (TM), for ordering studies of one day.
+    pub study_time: Option<String>,
 }
 
 /// Everything the loader needs from a file's header.
@@ -150,6 +152,7 @@ pub fn scan_object(
             id: text(ds, tags::PATIENT_ID),
             birth_date: text(ds, tags::PATIENT_BIRTH_DATE),
             study_date: text(ds, tags::STUDY_DATE),
+            study_time: text(ds, tags::STUDY_TIME),
         },
     })))
 }

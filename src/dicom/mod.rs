@@ -18,6 +18,7 @@ mod series;
 mod study;
 pub mod suv;
 mod suv_time;
+mod timepoints;
 mod validate;
 pub mod write;
 
@@ -34,4 +35,5 @@ pub use study::{
     SeriesSummary, Study,
 };
 pub use suv::{SuvCalibration, SuvInputs, SuvOverrides, SuvUnavailable};
+pub use timepoints::{check_same_patient, time_points, DifferentPatients, TimePoint};
 pub use validate::MAX_DEPTH;

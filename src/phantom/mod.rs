@@ -8,6 +8,7 @@
 //! noise. All voxel loops run over z-slices in parallel and are deterministic.
 
 mod blur;
+mod followup;
 mod nema;
 mod noise;
 mod raster;
@@ -15,6 +16,10 @@ mod shapes;
 mod torso;
 mod write;
 
+pub use followup::{
+    followup_truth, generate_followup, patient_move, FollowUpTruth, LesionTruth, Scenario,
+    UnknownScenario, FOLLOWUP_DAYS,
+};
 pub use write::{write_dicom, PhantomWriteError, WrittenSeries};
 
 use crate::volume::{Geometry, Unit, Volume};
@@ -120,6 +125,9 @@ pub struct Phantom {
     pub acquisition: Acquisition,
     /// Ground truth of the hot lesions (NEMA: the six spheres).
     pub lesions: Vec<PlantedLesion>,
+    /// `Some` for a follow-up study of the torso ([`generate_followup`]): written with its own
+    /// study, frame of reference and a date [`FOLLOWUP_DAYS`] later.
+    pub followup: Option<Scenario>,
 }
 
 /// Knobs for [`generate_with`]; [`PhantomOptions::default`] gives what [`generate`] produces.
@@ -177,7 +185,7 @@ pub fn generate_with(kind: PhantomKind, options: &PhantomOptions) -> Phantom {
     build(kind, design, options)
 }
 
-fn build(kind: PhantomKind, design: Design, options: &PhantomOptions) -> Phantom {
+pub(crate) fn build(kind: PhantomKind, design: Design, options: &PhantomOptions) -> Phantom {
     let seed = noise::splitmix64(options.seed ^ kind as u64);
     let ct_geometry = coarsen(&design.ct, options.downscale);
     let pet_geometry = coarsen(&design.pet, options.downscale);
@@ -204,6 +212,7 @@ fn build(kind: PhantomKind, design: Design, options: &PhantomOptions) -> Phantom
         },
         acquisition: design.acquisition,
         lesions: design.lesions,
+        followup: None,
     }
 }
 

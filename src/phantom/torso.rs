@@ -803,15 +803,17 @@ fn pelvis(s: &mut Scene) {
 }
 
 /// A planted lesion: its truth record and the tissue painted for it.
-struct Lesion {
-    name: &'static str,
-    centre: [f64; 3],
-    diameter: f64,
-    hu: f32,
-    suv: f32,
+#[derive(Debug, Clone)]
+pub(crate) struct Lesion {
+    pub name: &'static str,
+    pub centre: [f64; 3],
+    pub diameter: f64,
+    pub hu: f32,
+    pub suv: f32,
 }
 
-fn lesion_list() -> [Lesion; 5] {
+/// The baseline study's five lesions.
+pub(crate) fn lesion_list() -> [Lesion; 5] {
     let l3 = vertebra_centre_z("L3");
     [
         Lesion {
@@ -852,7 +854,7 @@ fn lesion_list() -> [Lesion; 5] {
     ]
 }
 
-fn scene() -> Scene {
+fn scene(lesions: &[Lesion]) -> Scene {
     let mut s = Scene::default();
     push_table(&mut s, BACK_Y, -260.0, 320.0);
     body_wall(&mut s);
@@ -862,7 +864,7 @@ fn scene() -> Scene {
     pelvis(&mut s);
     spine(&mut s);
     rib_cage(&mut s);
-    for l in lesion_list() {
+    for l in lesions {
         s.push(
             "lesion",
             Shape::sphere(DVec3::from_array(l.centre), l.diameter / 2.0),
@@ -893,9 +895,26 @@ fn grids() -> (Geometry, Geometry) {
 
 /// The torso's design.
 pub(crate) fn design() -> Design {
+    design_with(&lesion_list(), baseline_acquisition())
+}
+
+/// The baseline patient and dose.
+pub(crate) fn baseline_acquisition() -> Acquisition {
+    Acquisition {
+        weight_kg: 75.0,
+        height_m: 1.78,
+        sex: 'M',
+        injected_dose_bq: 300.0e6,
+        half_life_s: F18_HALF_LIFE_S,
+        injection_to_scan_s: 3600.0,
+    }
+}
+
+/// The torso with the given lesions and acquisition, on the baseline grids.
+pub(crate) fn design_with(lesion_list: &[Lesion], acquisition: Acquisition) -> Design {
     let (ct, pet) = grids();
-    let lesions = lesion_list()
-        .into_iter()
+    let lesions = lesion_list
+        .iter()
         .map(|l| PlantedLesion {
             name: l.name.to_string(),
             centre_mm: DVec3::from_array(l.centre),
@@ -904,17 +923,10 @@ pub(crate) fn design() -> Design {
         })
         .collect();
     Design {
-        scene: scene(),
+        scene: scene(lesion_list),
         ct,
         pet,
-        acquisition: Acquisition {
-            weight_kg: 75.0,
-            height_m: 1.78,
-            sex: 'M',
-            injected_dose_bq: 300.0e6,
-            half_life_s: F18_HALF_LIFE_S,
-            injection_to_scan_s: 3600.0,
-        },
+        acquisition,
         lesions,
     }
 }

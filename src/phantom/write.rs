@@ -196,6 +196,14 @@ impl Stamp {
     }
 }
 
+/// Seconds from the baseline study day to this study's day (0 for a baseline).
+fn visit_offset_s(p: &Phantom) -> f64 {
+    match p.followup {
+        None => 0.0,
+        Some(_) => (super::FOLLOWUP_DAYS * 86_400) as f64,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // UIDs
 
@@ -232,7 +240,10 @@ impl StudyUids {
                 v.geometry.dims, v.geometry.spacing, v.geometry.origin
             )
         };
-        let key = format!("petct-phantom/{}/{}/{}", p.kind, g(&p.ct), g(&p.pet));
+        let mut key = format!("petct-phantom/{}/{}/{}", p.kind, g(&p.ct), g(&p.pet));
+        if let Some(scenario) = p.followup {
+            key.push_str(&format!("/followup-{scenario}"));
+        }
         Self {
             study: uid_for(&format!("{key}/study")),
             frame_of_reference: uid_for(&format!("{key}/frame-of-reference")),
@@ -309,7 +320,7 @@ impl<'a> SeriesSpec<'a> {
             series_number: 2,
             description: format!("CT {} phantom", phantom.kind),
             file_prefix: "CT",
-            start: Stamp::at(CT_START_S),
+            start: Stamp::at(CT_START_S + visit_offset_s(phantom)),
         }
     }
 
@@ -323,7 +334,7 @@ impl<'a> SeriesSpec<'a> {
             series_number: 3,
             description: format!("PET AC {} phantom", phantom.kind),
             file_prefix: "PET",
-            start: Stamp::at(PET_START_S),
+            start: Stamp::at(PET_START_S + visit_offset_s(phantom)),
         }
     }
 
@@ -440,7 +451,7 @@ fn patient_elements(p: &Phantom) -> Vec<DataElement<InMemDicomObject>> {
 }
 
 fn study_elements(spec: &SeriesSpec<'_>) -> Vec<DataElement<InMemDicomObject>> {
-    let study_start = Stamp::at(CT_START_S);
+    let study_start = Stamp::at(CT_START_S + visit_offset_s(spec.phantom));
     vec![
         text(tags::STUDY_INSTANCE_UID, VR::UI, &spec.study.study),
         text(tags::STUDY_DATE, VR::DA, &study_start.date),
@@ -451,7 +462,10 @@ fn study_elements(spec: &SeriesSpec<'_>) -> Vec<DataElement<InMemDicomObject>> {
         text(
             tags::STUDY_DESCRIPTION,
             VR::LO,
-            &format!("PET-CT {} phantom", spec.phantom.kind),
+            &match spec.phantom.followup {
+                None => format!("PET-CT {} phantom", spec.phantom.kind),
+                Some(s) => format!("PET-CT {} phantom follow-up ({s})", spec.phantom.kind),
+            },
         ),
     ]
 }
@@ -499,7 +513,7 @@ fn modality_elements(spec: &SeriesSpec<'_>) -> Vec<DataElement<InMemDicomObject>
 
 fn pet_elements(spec: &SeriesSpec<'_>) -> Vec<DataElement<InMemDicomObject>> {
     let a = &spec.phantom.acquisition;
-    let injection = Stamp::at(PET_START_S - a.injection_to_scan_s);
+    let injection = Stamp::at(PET_START_S + visit_offset_s(spec.phantom) - a.injection_to_scan_s);
     let nuclide = InMemDicomObject::from_element_iter([
         text(tags::CODE_VALUE, VR::SH, "C-111A1"),
         text(tags::CODING_SCHEME_DESIGNATOR, VR::SH, "SRT"),

@@ -224,6 +224,7 @@ mod tests {
                 id: Some("PID-XYZ".into()),
                 birth_date: Some("19700101".into()),
                 study_date: None,
+                study_time: None,
             },
             notes: Vec::new(),
             series: Default::default(),

@@ -80,6 +80,18 @@ impl Geometry {
         })
     }
 
+    /// This grid moved by a rigid transform: voxel centre `p` goes to `t.apply(p)`.
+    pub fn transformed(&self, t: &super::RigidTransform) -> Self {
+        Self {
+            dims: self.dims,
+            spacing: self.spacing,
+            origin: t.apply(self.origin),
+            row_dir: t.apply_vector(self.row_dir),
+            col_dir: t.apply_vector(self.col_dir),
+            slice_dir: t.apply_vector(self.slice_dir),
+        }
+    }
+
     /// The 4x4 affine taking voxel indices (i, j, k, 1) to patient mm (LPS).
     pub fn voxel_to_patient_matrix(&self) -> DMat4 {
         let [sx, sy, sz] = self.spacing;

@@ -4,9 +4,11 @@
 //! This module depends on nothing else in the crate; every other layer speaks in its types.
 
 mod geometry;
+mod rigid;
 mod stats;
 
 pub use geometry::{Geometry, GeometryError};
+pub use rigid::RigidTransform;
 pub use stats::VolumeStats;
 
 use glam::DVec3;
