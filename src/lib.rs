@@ -13,6 +13,7 @@ pub mod keyframe;
 pub mod nifti;
 pub mod phantom;
 pub mod render;
+pub mod response_chart;
 pub mod study;
 pub mod study_export;
 pub mod study_nifti;

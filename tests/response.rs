@@ -134,7 +134,13 @@ fn each_follow_up_scenario_gets_its_category_and_the_move_is_recovered() {
 
 #[test]
 fn text_report_names_the_category_and_rule() {
-    let (ok, stdout, stderr) = response("pmr", &[]);
+    let chart = tempfile::tempdir().unwrap();
+    let png = chart.path().join("chart.png");
+    let (ok, stdout, stderr) = response("pmr", &["--chart", png.to_str().unwrap()]);
+    // The chart: SULpeak above MTV, 800 px wide, the first lesion's orange line drawn.
+    let img = image::open(&png).unwrap().to_rgba8();
+    assert_eq!(img.width(), 800);
+    assert!(img.pixels().filter(|p| p.0 == [255, 140, 0, 255]).count() > 200);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("PERCIST 1.0: PMR ("), "{stdout}");
     assert!(stdout.contains("Registration"), "{stdout}");

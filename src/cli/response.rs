@@ -29,6 +29,13 @@ pub struct ResponseArgs {
     /// (mm, degrees about the patient origin).
     #[arg(long, value_parser = parse_nudge, allow_hyphen_values = true)]
     pub nudge: Option<RigidTransform>,
+    /// Also write the chart of each lesion's SULpeak (with the liver reference) and MTV over
+    /// the time points as a PNG.
+    #[arg(long, value_name = "OUT.png")]
+    pub chart: Option<PathBuf>,
+    /// Chart only this lesion (its id in the table).
+    #[arg(long, requires = "chart")]
+    pub chart_lesion: Option<u32>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -56,6 +63,16 @@ pub fn run(args: &ResponseArgs) -> anyhow::Result<()> {
     let pair = load_pair(&paths, args.force, &args.study.load_options())?;
     let registration = register_pair(&pair)?;
     let assessment = assess_pair(&pair, &registration, args.nudge.as_ref())?;
+    if let Some(out) = &args.chart {
+        let img = crate::response_chart::response_chart(
+            &assessment,
+            days_between(&pair),
+            args.chart_lesion,
+            800,
+        );
+        crate::render::export::write_png_atomic(&img, out)?;
+        eprintln!("wrote {}", out.display());
+    }
     if args.json {
         let out = to_json(&pair, &registration, &assessment);
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -87,6 +104,15 @@ fn target_json(t: &Option<Target>) -> serde_json::Value {
             "measurable": t.measurable,
         }),
     }
+}
+
+/// Days from the baseline to the follow-up, when both dates are known.
+fn days_between(pair: &FollowUpPair) -> Option<f64> {
+    pair.followup
+        .0
+        .date_time
+        .zip(pair.baseline.0.date_time)
+        .map(|(f, b)| f.seconds_since(b) / 86_400.0)
 }
 
 fn to_json(pair: &FollowUpPair, r: &Registration, a: &ResponseAssessment) -> serde_json::Value {
