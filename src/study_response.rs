@@ -7,6 +7,7 @@ use crate::analysis::registration::{register_rigid, Registration, RegistrationPa
 use crate::analysis::response::{analyse_pair, assess_response, ResponseAssessment, ScanInput};
 use crate::analysis::AnalysisError;
 use crate::dicom::{check_same_patient, scan, time_points, LoadOptions, Study, TimePoint};
+use crate::study::ViewStudy;
 use crate::volume::RigidTransform;
 
 /// Why a follow-up reading could not be made, naming the folder or study.
@@ -161,4 +162,62 @@ pub fn assess_pair(
         None => registration.followup_to_baseline,
     };
     Ok(assess_response(&ba, &fa, &t))
+}
+
+/// What PERCIST needs from a study as the viewer holds it. The SUV factor is the one shown
+/// (user corrections included); SUL scales it by the header's lean-body-mass ratio.
+pub fn view_scan_input(study: &ViewStudy) -> Result<ScanInput<'_>, String> {
+    let pet = study.pet.as_deref().ok_or("no PET")?;
+    if !study.suv_available {
+        return Err("SUV cannot be computed, so PERCIST cannot be applied".into());
+    }
+    let calibration = study
+        .suv_inputs
+        .as_ref()
+        .map(|i| crate::dicom::suv::calibrate(i, &Default::default()));
+    let sul_factor = match &calibration {
+        Some(c) => match (&c.sul_factor, c.suv_factor()) {
+            (Ok(sul), Some(suv)) if suv > 0.0 => Ok(sul / suv * study.pet_display_factor),
+            (Err(why), _) => Err(why.clone()),
+            _ => Err("no SUVbw factor to scale to SUL".to_string()),
+        },
+        None => Err("no header values for lean body mass".to_string()),
+    };
+    Ok(ScanInput {
+        pet,
+        ct: study.ct.as_deref(),
+        suv_factor: study.pet_display_factor,
+        sul_factor,
+        uptake_s: calibration.and_then(|c| c.details.uptake_s),
+    })
+}
+
+/// Registers the viewer's follow-up onto its baseline: CT to CT, else PET to PET in SUV.
+pub fn register_view_pair(
+    baseline: &ViewStudy,
+    followup: &ViewStudy,
+) -> Result<Registration, String> {
+    if let (Some(b), Some(f)) = (baseline.ct.as_deref(), followup.ct.as_deref()) {
+        return register_rigid(b, f, &RegistrationParams::ct()).map_err(|e| e.to_string());
+    }
+    let suv = |s: &ViewStudy| {
+        s.pet
+            .as_deref()
+            .map(|p| crate::analysis::suv_volume(p, s.pet_display_factor))
+            .ok_or("no CT pair and no PET to register")
+    };
+    register_rigid(&suv(baseline)?, &suv(followup)?, &RegistrationParams::pet())
+        .map_err(|e| e.to_string())
+}
+
+/// Lesion tracking and PERCIST for the viewer's two studies under `followup_to_baseline`.
+pub fn assess_view_pair(
+    baseline: &ViewStudy,
+    followup: &ViewStudy,
+    followup_to_baseline: &RigidTransform,
+) -> Result<ResponseAssessment, String> {
+    let b = view_scan_input(baseline).map_err(|e| format!("baseline: {e}"))?;
+    let f = view_scan_input(followup).map_err(|e| format!("follow-up: {e}"))?;
+    let (ba, fa) = analyse_pair(&b, &f).map_err(|e| e.to_string())?;
+    Ok(assess_response(&ba, &fa, followup_to_baseline))
 }

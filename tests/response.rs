@@ -189,3 +189,25 @@ fn percist_peak_is_higher_than_max_centred_for_an_off_centre_hot_voxel() {
     assert!(peak.mean > centred + 1e-6, "{} vs {centred}", peak.mean);
     assert!(peak.mean >= centred);
 }
+
+#[test]
+fn the_viewer_path_on_loaded_studies_gives_the_same_category_as_the_command() {
+    use petct::study::load_view_study;
+    use petct::study_response::{assess_view_pair, register_view_pair};
+    let dir = studies();
+    let options = Default::default();
+    let baseline = load_view_study(&[dir.join("baseline")], &options).unwrap();
+    let followup = load_view_study(&[dir.join("pmr")], &options).unwrap();
+    let registration = register_view_pair(&baseline, &followup).unwrap();
+    let a = assess_view_pair(&baseline, &followup, &registration.followup_to_baseline).unwrap();
+    let (ok, out, err) = response("pmr", &["--json"]);
+    assert!(ok, "{err}");
+    let cli: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        serde_json::to_value(a.percist.category).unwrap(),
+        cli["category"]
+    );
+    let cli_peak = cli["target_baseline"]["sul_peak"].as_f64().unwrap();
+    let peak = a.percist.target_baseline.unwrap().sul_peak;
+    assert!((peak - cli_peak).abs() < 1e-3, "{peak} vs {cli_peak}");
+}
