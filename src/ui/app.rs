@@ -49,6 +49,15 @@ pub(super) struct App {
     pub(super) scene: Option<FusedScene>,
     pub(super) model: ReadingModel,
     pub(super) loader: Loader,
+    /// Loads the follow-up study (see [`super::followup_app`]).
+    pub(super) followup_loader: Loader,
+    /// The follow-up study's volumes on the GPU.
+    pub(super) followup_scene: Option<FusedScene>,
+    /// Registers the follow-up onto the baseline.
+    pub(super) registration: super::latest_worker::LatestWorker<
+        super::followup_app::RegistrationJob,
+        super::followup_app::RegistrationDone,
+    >,
     /// A load that finished before the window existed.
     pub(super) pending_open: Option<Box<Loaded>>,
     pub(super) segmentation: SegmentationWorker,
@@ -107,6 +116,9 @@ impl App {
             scene: None,
             model: ReadingModel::new(view),
             loader: Loader::default(),
+            followup_loader: Loader::default(),
+            followup_scene: None,
+            registration: super::followup_app::registration_worker(),
             pending_open: None,
             segmentation: SegmentationWorker::start(),
             labels_shown: None,
@@ -190,6 +202,7 @@ impl App {
                 .message(format!("could not load {label}: {error}")),
             None => {}
         }
+        self.poll_followup();
         if self.panel_text.pacs.poll() {
             if let crate::ui::pacs::SearchStatus::Failed(e) = &self.panel_text.pacs.status {
                 self.model.message(format!("PACS search: {e}"));
@@ -235,10 +248,17 @@ impl App {
             self.model.load_reference(mask);
         }
         self.scene = Some(scene);
+        // The model dropped the follow-up of the previous baseline.
+        self.followup_scene = None;
+        self.model.flicker.set(false, Instant::now());
         self.labels_shown = None;
         self.reference_shown = None;
         self.panes.invalidate();
         self.opening = true;
+        // `petct view BASELINE --followup FOLLOWUP`: once the baseline is shown.
+        if let Some(followup) = self.options.followup.take() {
+            self.start_followup_load(vec![followup]);
+        }
     }
 
     pub(super) fn stamp(&self) -> SceneStamp {
@@ -255,7 +275,11 @@ impl App {
     /// Runs this frame's script commands.
     pub(super) fn step_script(&mut self, event_loop: &ActiveEventLoop) {
         let ready = Readiness {
-            loading: self.loader.busy() || self.opening || self.model.reference.pending(),
+            loading: self.loader.busy()
+                || self.opening
+                || self.model.reference.pending()
+                || self.followup_loader.busy()
+                || self.model.registration_pending(),
             writing: self.writes.busy(),
             settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
@@ -282,6 +306,8 @@ impl App {
         match effect {
             Effect::None => {}
             Effect::Load(path) => self.start_load(path.into_iter().collect()),
+            Effect::LoadFollowup(path) => self.start_followup_load(path.into_iter().collect()),
+            Effect::KeyFrameFollowup(path) => self.action(Action::KeyFrameFollowup(Some(path))),
             Effect::Screenshot(path) => self.screenshot = Some(path),
             Effect::KeyFrame(path, pane) => self.action(Action::KeyFrame(pane, Some(path))),
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
@@ -307,6 +333,12 @@ impl App {
     pub(super) fn action(&mut self, action: Action) {
         match action {
             Action::Open(paths) => self.start_load(paths),
+            Action::OpenFollowup(paths) => self.start_followup_load(paths),
+            Action::KeyFrameFollowup(path) => {
+                if let Err(e) = self.save_followup_key_frame(path) {
+                    self.model.message(format!("key frame failed: {e:#}"));
+                }
+            }
             Action::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
             Action::ExportSeg(path) => self.export_seg(path),
             Action::CancelLoad => {
@@ -401,6 +433,7 @@ impl App {
             renderer: &mut gfx.pane_renderer,
             egui: &mut gfx.egui_renderer,
             scene,
+            followup: self.followup_scene.as_ref(),
             stamp,
             format: gfx.config.format,
         };
@@ -450,6 +483,7 @@ impl App {
             return Ok(());
         }
         self.tick_demo();
+        self.model.flicker.tick(Instant::now());
         let Some(gfx) = &mut self.gfx else {
             return Ok(());
         };
@@ -566,6 +600,9 @@ impl App {
         self.script.active()
             || (v.demo && !v.demo_paused)
             || MipPane::turning(&self.model)
+            || self.model.flicker.on()
+            || self.followup_loader.busy()
+            || self.model.registration_pending()
             || self.keyframe_job.is_some()
             || self.model.hotspots_pending()
             || self.model.reference.pending()

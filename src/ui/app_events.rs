@@ -30,6 +30,8 @@ pub struct ViewerOptions {
     pub no_config: bool,
     /// A reference mask (DICOM SEG or NIfTI) to outline over the first study opened.
     pub reference: Option<PathBuf>,
+    /// A follow-up study to open once the first study is shown.
+    pub followup: Option<PathBuf>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -132,7 +134,10 @@ impl ApplicationHandler for App {
         }
         let flow = match retry {
             Some(at) if at > now => ControlFlow::WaitUntil(at),
-            _ if self.loader.busy() || self.panel_text.pacs.searching() => {
+            _ if self.loader.busy()
+                || self.followup_loader.busy()
+                || self.panel_text.pacs.searching() =>
+            {
                 ControlFlow::WaitUntil(now + LOADING_POLL)
             }
             _ => ControlFlow::Wait,

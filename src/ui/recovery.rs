@@ -121,6 +121,16 @@ impl App {
         let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
         gfx.warm_up(&mut scene);
         self.scene = Some(scene);
+        self.followup_scene = self.model.followup.as_ref().map(|f| {
+            let s = &f.study;
+            let prepared = PreparedScene::new(
+                s.ct.as_deref(),
+                s.pet.as_deref(),
+                s.pet_display_factor as f32,
+                gfx.max_texture_dim(),
+            );
+            FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared)
+        });
         self.labels_shown = None;
         self.reference_shown = None;
         // Until every pane shows the study again, as after opening it.

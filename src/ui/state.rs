@@ -14,6 +14,9 @@ pub enum PaneId {
     /// The rotating PET MIP (see [`crate::analysis::mip`]).
     Mip,
     Slice(MprOrientation, SliceContent),
+    /// The follow-up study's fused slice of a plane (the follow-up layout's right column),
+    /// showing the baseline's plane mapped through the registration.
+    Followup(MprOrientation),
 }
 
 impl PaneId {
@@ -37,12 +40,18 @@ impl PaneId {
                     .into_iter()
                     .map(move |o| Self::Slice(o, c))
             }))
+            .chain(MprOrientation::ALL.map(Self::Followup))
+    }
+
+    /// Whether the pane shows the follow-up study.
+    pub fn is_followup(self) -> bool {
+        matches!(self, Self::Followup(_))
     }
 
     /// The MPR orientation of a slice pane.
     pub fn orientation(self) -> Option<MprOrientation> {
         match self {
-            Self::Slice(o, _) => Some(o),
+            Self::Slice(o, _) | Self::Followup(o) => Some(o),
             _ => None,
         }
     }
@@ -51,6 +60,7 @@ impl PaneId {
     pub fn content(self) -> Option<SliceContent> {
         match self {
             Self::Slice(_, c) => Some(c),
+            Self::Followup(_) => Some(SliceContent::Fused),
             _ => None,
         }
     }
@@ -72,6 +82,9 @@ impl PaneId {
             Self::Slice(Axial, Ct) => "axial-ct",
             Self::Slice(Coronal, Ct) => "coronal-ct",
             Self::Slice(Sagittal, Ct) => "sagittal-ct",
+            Self::Followup(Axial) => "followup-axial",
+            Self::Followup(Coronal) => "followup-coronal",
+            Self::Followup(Sagittal) => "followup-sagittal",
         }
     }
 
@@ -93,6 +106,14 @@ impl PaneId {
                     .unwrap_or(0);
                 let ci = SliceContent::ALL.iter().position(|&x| x == c).unwrap_or(0);
                 ci * 3 + oi
+            }
+            // After the nine baseline slices.
+            Self::Followup(o) => {
+                let oi = MprOrientation::ALL
+                    .iter()
+                    .position(|&x| x == o)
+                    .unwrap_or(0);
+                9 + oi
             }
         }
     }
@@ -119,11 +140,14 @@ pub enum Layout {
     PetCt,
     /// The three planes of one kind ([`ViewerState::row_content`]) side by side.
     Row,
+    /// Follow-up reading: the baseline's fused axial and coronal slices in the left column,
+    /// the follow-up's (registered onto the baseline) in the right.
+    Followup,
 }
 
 impl Layout {
     /// Every layout, in menu order.
-    pub const ALL: [Layout; 3] = [Self::Quad, Self::PetCt, Self::Row];
+    pub const ALL: [Layout; 4] = [Self::Quad, Self::PetCt, Self::Row, Self::Followup];
 
     /// Name for scripts and menus.
     pub fn name(self) -> &'static str {
@@ -131,6 +155,7 @@ impl Layout {
             Self::Quad => "2x2",
             Self::PetCt => "pet-ct",
             Self::Row => "1x3",
+            Self::Followup => "follow-up",
         }
     }
 
@@ -138,6 +163,7 @@ impl Layout {
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "petct" | "reading" => Some(Self::PetCt),
+            "followup" => Some(Self::Followup),
             s => Self::ALL.into_iter().find(|l| l.name() == s),
         }
     }
@@ -354,6 +380,15 @@ impl ViewerState {
                 .chain([PaneId::Mip])
                 .collect(),
             Layout::Row => planes(self.row_content).to_vec(),
+            Layout::Followup => {
+                use MprOrientation::{Axial, Coronal};
+                vec![
+                    PaneId::AXIAL,
+                    PaneId::Followup(Axial),
+                    PaneId::CORONAL,
+                    PaneId::Followup(Coronal),
+                ]
+            }
         }
     }
 
@@ -371,7 +406,7 @@ impl ViewerState {
         match self.layout {
             Layout::Quad => self.quad_content[i] = content,
             Layout::Row => self.row_content = content,
-            Layout::PetCt => return None,
+            Layout::PetCt | Layout::Followup => return None,
         }
         let new = pane.with_content(content);
         if self.maximised.is_some_and(|m| m.orientation().is_some()) {
