@@ -582,7 +582,8 @@ fn a_shifted_follow_up_is_registered_and_shows_the_lesion_where_the_baseline_doe
     let (w, h) = img.dimensions();
     // The side panel is 250 points wide; the columns split what is right of it.
     let (left, mid) = (250, 250 + (w - 250) / 2);
-    let axial_row = h * 45 / 100;
+    // Three rows of panes: the axial row is the top third.
+    let axial_row = h * 31 / 100;
     let a = hot_centroid(&img, [left, 20, mid, axial_row]).expect("baseline shows uptake");
     let b = hot_centroid(&img, [mid, 20, w, axial_row]).expect("follow-up shows uptake");
     assert!(

@@ -74,6 +74,8 @@ pub(super) struct App {
     pub(super) panes: PaneRenderer,
     /// The PET MIP pane's worker and texture.
     pub(super) mip: MipPane,
+    /// The follow-up's PET MIP pane.
+    pub(super) followup_mip: MipPane,
     /// Pane rectangles and sizes from the last layout.
     pub(super) laid: Laid,
     pub(super) panel_text: PanelText,
@@ -126,6 +128,7 @@ impl App {
             reference_shown: None,
             panes: PaneRenderer::new(false),
             mip: MipPane::default(),
+            followup_mip: MipPane::new(super::mip_pane::MipSource::Followup),
             laid: Laid::default(),
             panel_text: PanelText::default(),
             script: ScriptRunner::new(commands),
@@ -396,6 +399,8 @@ impl App {
         }
         let mip_size = self.laid.pixels.get(&PaneId::Mip).copied();
         self.mip.sync(&mut self.model, mip_size);
+        let followup_size = self.laid.pixels.get(&PaneId::FollowupMip).copied();
+        self.followup_mip.sync(&mut self.model, followup_size);
         let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
             return;
         };
@@ -441,6 +446,8 @@ impl App {
             .panes
             .render(&mut dc, &self.model, &self.laid.pixels, self.laid.hovered);
         self.mip
+            .upload(&gfx.ctx, &self.egui_ctx, gfx.config.format, gfx.copy_panes);
+        self.followup_mip
             .upload(&gfx.ctx, &self.egui_ctx, gfx.config.format, gfx.copy_panes);
         if let Some(stats) = &mut self.stats {
             let key = self
@@ -498,6 +505,7 @@ impl App {
                 super::window_ui::PaneImages {
                     panes: &self.panes,
                     mip: &mut self.mip,
+                    followup_mip: &mut self.followup_mip,
                 },
                 self.loader.progress(),
                 &self.laid,
@@ -521,9 +529,14 @@ impl App {
         };
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
-        let copies = self
-            .laid
-            .copies(&self.panes, self.mip.copied_texture(), ppp);
+        let copies = self.laid.copies(
+            &self.panes,
+            (
+                self.mip.copied_texture(),
+                self.followup_mip.copied_texture(),
+            ),
+            ppp,
+        );
         let out = super::graphics::FrameOutput {
             shapes: output.shapes,
             pixels_per_point: ppp,
@@ -592,6 +605,10 @@ impl App {
             && !self
                 .mip
                 .pending(&self.model, self.laid.pixels.get(&PaneId::Mip).copied())
+            && !self.followup_mip.pending(
+                &self.model,
+                self.laid.pixels.get(&PaneId::FollowupMip).copied(),
+            )
     }
 
     /// Whether more frames are needed without new input.

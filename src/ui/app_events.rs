@@ -76,6 +76,7 @@ impl ApplicationHandler for App {
             Ok(gfx) => {
                 self.panes = super::pane_renderer::PaneRenderer::new(gfx.copy_panes);
                 self.mip.invalidate();
+                self.followup_mip.invalidate();
                 self.gfx = Some(gfx);
                 let first = self.options.paths.clone();
                 self.start_load(first);

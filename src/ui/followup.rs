@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use glam::{DAffine3, DQuat, Vec3};
 
 use super::followup_registration::Registration;
+use super::mip_state::MipState;
 use crate::render::mpr::MprPlane;
 use crate::study::ViewStudy;
 
@@ -17,7 +18,6 @@ pub const NUDGE_STEP_MM: f32 = 1.0;
 pub const NUDGE_STEP_DEG: f32 = 1.0;
 
 /// A follow-up study shown beside the baseline.
-#[derive(Clone)]
 pub struct Followup {
     pub study: ViewStudy,
     /// Follow-up patient mm -> baseline patient mm, as estimated (identity until the
@@ -33,6 +33,8 @@ pub struct Followup {
     pub pivot: Vec3,
     /// Identifies this follow-up (and its registration job); bumped by every new one.
     pub generation: u64,
+    /// The follow-up's PET MIP (at the baseline MIP's angle).
+    pub mip: MipState,
 }
 
 impl Followup {
@@ -46,6 +48,7 @@ impl Followup {
             nudge_deg: 0.0,
             pivot,
             generation,
+            mip: MipState::default(),
         }
     }
 

@@ -40,7 +40,7 @@ pub fn layout(full: egui::Rect, view: &ViewerState) -> HashMap<PaneId, egui::Rec
         Layout::Quad => grid(full, &panes, 2, 2),
         Layout::Row => grid(full, &panes, 3, 1),
         // Baseline left, follow-up right; axial above coronal.
-        Layout::Followup => grid(full, &panes, 2, 2),
+        Layout::Followup => grid(full, &panes, 2, 3),
         Layout::PetCt => {
             let split = full.min.x + full.width() * (1.0 - MIP_COLUMN_SHARE);
             let left = egui::Rect::from_min_max(full.min, egui::pos2(split, full.max.y));
@@ -295,7 +295,7 @@ pub(super) fn title(model: &ReadingModel, pane: PaneId) -> String {
     let v = &model.view;
     let mut title = match pane {
         PaneId::ThreeD => format!("3D {}", v.settings.mode.name()),
-        PaneId::Mip => format!("PET MIP {:.0}°", v.mip_view.azimuth_deg),
+        PaneId::Mip | PaneId::FollowupMip => format!("PET MIP {:.0}°", v.mip_view.azimuth_deg),
         p => match v.slice_number(p) {
             Some((n, count)) => format!("{} {n}/{count}", slice_title(p)),
             None => slice_title(p),
@@ -305,7 +305,8 @@ pub(super) fn title(model: &ReadingModel, pane: PaneId) -> String {
         title.push_str(&format!("  z {:.1} mm", v.cursor.z));
     }
     if v.layout == super::state::Layout::Followup || pane.is_followup() {
-        title = format!("{}  {title}", model.study_label(model.shows_followup(pane)));
+        let followup = pane == PaneId::FollowupMip || model.shows_followup(pane);
+        title = format!("{}  {title}", model.study_label(followup));
     }
     title
 }
@@ -393,5 +394,25 @@ mod tests {
         assert!(mip.height() > 800.0);
         view.set_layout(Layout::Row);
         assert_eq!(layout(full, &view).len(), 3);
+    }
+
+    #[test]
+    fn the_follow_up_layout_puts_the_follow_up_right_of_the_baseline() {
+        use crate::render::mpr::MprOrientation::{Axial, Coronal};
+        let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1000.0, 900.0));
+        let mut view = ReadingModel::for_tests().view;
+        view.set_layout(Layout::Followup);
+        let r = layout(full, &view);
+        assert_eq!(r.len(), 6);
+        for (base, later) in [
+            (PaneId::AXIAL, PaneId::Followup(Axial)),
+            (PaneId::CORONAL, PaneId::Followup(Coronal)),
+            (PaneId::Mip, PaneId::FollowupMip),
+        ] {
+            assert_eq!(r[&base].min.y, r[&later].min.y);
+            assert_eq!(r[&base].size(), r[&later].size());
+            assert!(r[&base].max.x < r[&later].min.x);
+        }
+        assert!(r[&PaneId::AXIAL].max.y < r[&PaneId::CORONAL].min.y);
     }
 }

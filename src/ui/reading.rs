@@ -554,6 +554,57 @@ impl ReadingModel {
         self.mip_click(x, y)
     }
 
+    /// Whether the follow-up's MIP pane is visible.
+    pub fn followup_mip_visible(&self) -> bool {
+        self.followup.is_some()
+            && match self.view.maximised {
+                Some(p) => p == PaneId::FollowupMip,
+                None => self.view.layout_panes().contains(&PaneId::FollowupMip),
+            }
+    }
+
+    /// What the follow-up's MIP pane should show: its PET at the baseline MIP's angle.
+    pub fn followup_mip_key(&self) -> Option<MipKey> {
+        let f = self.followup.as_ref()?;
+        f.study.pet.as_ref()?;
+        Some(MipKey {
+            study: f.generation,
+            azimuth: (self.view.mip_view.azimuth_deg.round() as i32).rem_euclid(360),
+            labels: 0,
+            reference: 0,
+        })
+    }
+
+    /// A projection job for the follow-up's MIP pane when it is visible and stale.
+    pub fn followup_mip_job(&mut self) -> Option<MipJob> {
+        if !self.followup_mip_visible() {
+            return None;
+        }
+        let key = self.followup_mip_key()?;
+        let f = self.followup.as_mut()?;
+        let pet = f.study.pet.clone()?;
+        f.mip.job(key, &pet, None, None)
+    }
+
+    /// The follow-up voxel behind a pixel of its MIP.
+    pub fn followup_mip_pick(&self, x: f64, y: f64) -> Option<MipPick> {
+        let f = self.followup.as_ref()?;
+        f.mip.pick(f.study.pet.as_ref()?, x, y)
+    }
+
+    /// A click on the follow-up's MIP: the shared cursor goes to the hottest follow-up
+    /// voxel along the ray, mapped into baseline space.
+    pub fn followup_mip_click(&mut self, x: f64, y: f64) -> bool {
+        let Some(pick) = self.followup_mip_pick(x, y) else {
+            return false;
+        };
+        let Some(f) = &self.followup else {
+            return false;
+        };
+        self.view.cursor = f.to_baseline_point(pick.position);
+        true
+    }
+
     /// The top of the PET window sliders: the PET's maximum in display units.
     pub fn pet_top(&self) -> f32 {
         self.pet_max

@@ -91,6 +91,7 @@ impl App {
         // Pane targets and the egui textures registered for them lived on the old device.
         self.panes = PaneRenderer::new(gfx.copy_panes);
         self.mip.invalidate();
+        self.followup_mip.invalidate();
         // Ids the old egui renderer was to free; the new one never had them.
         self.free_later.clear();
         // The font atlas lived in the old egui renderer. The viewer installs no font

@@ -17,6 +17,8 @@ pub enum PaneId {
     /// The follow-up study's fused slice of a plane (the follow-up layout's right column),
     /// showing the baseline's plane mapped through the registration.
     Followup(MprOrientation),
+    /// The follow-up study's PET MIP, at the baseline MIP's angle.
+    FollowupMip,
 }
 
 impl PaneId {
@@ -41,11 +43,12 @@ impl PaneId {
                     .map(move |o| Self::Slice(o, c))
             }))
             .chain(MprOrientation::ALL.map(Self::Followup))
+            .chain([Self::FollowupMip])
     }
 
     /// Whether the pane shows the follow-up study.
     pub fn is_followup(self) -> bool {
-        matches!(self, Self::Followup(_))
+        matches!(self, Self::Followup(_) | Self::FollowupMip)
     }
 
     /// The MPR orientation of a slice pane.
@@ -85,6 +88,7 @@ impl PaneId {
             Self::Followup(Axial) => "followup-axial",
             Self::Followup(Coronal) => "followup-coronal",
             Self::Followup(Sagittal) => "followup-sagittal",
+            Self::FollowupMip => "followup-mip",
         }
     }
 
@@ -98,7 +102,7 @@ impl PaneId {
     /// A small number per pane, so that each slice pane draws with its own GPU uniforms.
     pub fn slot(self) -> usize {
         match self {
-            Self::ThreeD | Self::Mip => 0,
+            Self::ThreeD | Self::Mip | Self::FollowupMip => 0,
             Self::Slice(o, c) => {
                 let oi = MprOrientation::ALL
                     .iter()
@@ -140,8 +144,8 @@ pub enum Layout {
     PetCt,
     /// The three planes of one kind ([`ViewerState::row_content`]) side by side.
     Row,
-    /// Follow-up reading: the baseline's fused axial and coronal slices in the left column,
-    /// the follow-up's (registered onto the baseline) in the right.
+    /// Follow-up reading: the baseline's fused axial and coronal slices and PET MIP in the
+    /// left column, the follow-up's (registered onto the baseline) in the right.
     Followup,
 }
 
@@ -387,6 +391,8 @@ impl ViewerState {
                     PaneId::Followup(Axial),
                     PaneId::CORONAL,
                     PaneId::Followup(Coronal),
+                    PaneId::Mip,
+                    PaneId::FollowupMip,
                 ]
             }
         }
@@ -431,7 +437,7 @@ impl ViewerState {
     /// The PET window and colour map a pane shows the PET with.
     pub fn pet_display(&self, pane: PaneId) -> PetDisplay {
         match pane {
-            PaneId::Mip => self.mip_view.display,
+            PaneId::Mip | PaneId::FollowupMip => self.mip_view.display,
             PaneId::Slice(_, SliceContent::Pet) => self.pet_only,
             _ => PetDisplay {
                 window: self.settings.pet_window,
@@ -511,7 +517,7 @@ impl ViewerState {
         let factor = (-amount * ZOOM_PER_PX).exp();
         match mpr_index(pane) {
             // The MIP always shows the whole PET.
-            None if pane == PaneId::Mip => {}
+            None if matches!(pane, PaneId::Mip | PaneId::FollowupMip) => {}
             None => self.camera.zoom(factor),
             Some(i) => self.mpr[i].zoom = (self.mpr[i].zoom / factor).clamp(0.2, 20.0),
         }
@@ -520,7 +526,7 @@ impl ViewerState {
     /// Middle-drag: pan a pane by a pixel delta, given the pane's mm per pixel.
     pub fn pan(&mut self, pane: PaneId, delta: Vec2, mm_per_px: f32) {
         match mpr_index(pane) {
-            None if pane == PaneId::Mip => {}
+            None if matches!(pane, PaneId::Mip | PaneId::FollowupMip) => {}
             None => self.camera.pan += Vec2::new(-delta.x, delta.y) * mm_per_px,
             Some(i) => self.mpr[i].pan -= delta * mm_per_px,
         }
