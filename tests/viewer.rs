@@ -572,10 +572,20 @@ fn a_shifted_follow_up_is_registered_and_shows_the_lesion_where_the_baseline_doe
         ),
         "the centroids give the shift back: {log}"
     );
-    // PETCT_FIGURE_DIR=DIR keeps the screenshot and key frame (docs/followup-phantom.png).
+    // PETCT_FIGURE_DIR=DIR keeps the screenshot, the key frame and the shifted follow-up
+    // (for docs/followup-phantom.png).
     if let Ok(keep) = std::env::var("PETCT_FIGURE_DIR") {
+        let keep = Path::new(&keep);
         for f in [&shot, &key] {
-            std::fs::copy(f, Path::new(&keep).join(f.file_name().unwrap())).unwrap();
+            std::fs::copy(f, keep.join(f.file_name().unwrap())).unwrap();
+        }
+        for sub in ["ct", "pet"] {
+            let to = keep.join("followup").join(sub);
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(fu.join(sub)).unwrap() {
+                let e = e.unwrap().path();
+                std::fs::copy(&e, to.join(e.file_name().unwrap())).unwrap();
+            }
         }
     }
     let img = load(&shot);

@@ -617,7 +617,6 @@ impl App {
         self.script.active()
             || (v.demo && !v.demo_paused)
             || MipPane::turning(&self.model)
-            || self.model.flicker.on()
             || self.followup_loader.busy()
             || self.model.registration_pending()
             || self.keyframe_job.is_some()

@@ -127,7 +127,7 @@ impl ApplicationHandler for App {
         if let Some(gfx) = &self.gfx {
             let wanted = match retry {
                 Some(at) => at <= now,
-                None => self.busy() || self.pending_open.is_some(),
+                None => self.busy() || self.pending_open.is_some() || self.model.flicker.due(now),
             };
             if wanted {
                 gfx.window.request_redraw();
@@ -141,7 +141,11 @@ impl ApplicationHandler for App {
             {
                 ControlFlow::WaitUntil(now + LOADING_POLL)
             }
-            _ => ControlFlow::Wait,
+            // The flicker wakes the window for its next swap only, not every frame.
+            _ => match self.model.flicker.next_swap() {
+                Some(at) => ControlFlow::WaitUntil(at),
+                None => ControlFlow::Wait,
+            },
         };
         event_loop.set_control_flow(flow);
     }

@@ -151,6 +151,16 @@ impl Flicker {
         self.on && self.showing_followup
     }
 
+    /// When the next swap is due (`None` when off).
+    pub fn next_swap(&self) -> Option<Instant> {
+        self.since.filter(|_| self.on).map(|t| t + FLICKER_PERIOD)
+    }
+
+    /// Whether a swap is due at `now`.
+    pub fn due(&self, now: Instant) -> bool {
+        self.next_swap().is_some_and(|t| now >= t)
+    }
+
     /// Swaps when a period has passed since the last swap; returns whether it swapped.
     pub fn tick(&mut self, now: Instant) -> bool {
         let Some(since) = self.since.filter(|_| self.on) else {
@@ -244,6 +254,8 @@ mod tests {
         assert!(!f.tick(t0 + FLICKER_PERIOD * 2), "off: never swaps");
         f.set(true, t0);
         assert!(!f.showing_followup());
+        assert_eq!(f.next_swap(), Some(t0 + FLICKER_PERIOD));
+        assert!(!f.due(t0) && f.due(t0 + FLICKER_PERIOD));
         assert!(!f.tick(t0 + FLICKER_PERIOD / 2));
         assert!(f.tick(t0 + FLICKER_PERIOD));
         assert!(f.showing_followup());
