@@ -3,14 +3,18 @@
 //! (`petct view --script S --frame-stats OUT.json`).
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example viewer_bench -- [--size 1280x860] [--layout pet-ct] [STUDY_PATH]
+//! cargo build --release && cargo run --release --example viewer_bench -- [--size 1280x860] [--layout pet-ct|follow-up] [--followup PATH] [STUDY_PATH]
 //! ```
 //! Without a path it opens the built-in torso phantom. The session: open, 60 rotation
 //! drag steps in the 3D view, 20 CT-window drag steps in the axial pane, 20 SUV-threshold
 //! slider steps, 5 lesion selections, 3 mode switches and a key frame. With
 //! `--layout pet-ct` the PET-CT reading session instead: 40 slice steps in the axial panes
 //! (every pane's cursor moves), 30 MIP rotation drag steps, 20 CT-window drag steps,
-//! 20 SUV-threshold slider steps, 5 MIP clicks and a MIP key frame. Without a display
+//! 20 SUV-threshold slider steps, 5 MIP clicks and a MIP key frame. With
+//! `--layout follow-up` the follow-up reading session: the follow-up (`--followup PATH`,
+//! else the phantom again) opened and registered, 40 slice steps in the follow-up's axial
+//! pane, 20 CT-window drag steps, 10 nudges, 20 MIP rotation drag steps, 3 s of flicker
+//! and a side-by-side key frame. Without a display
 //! it runs under `xvfb-run` (Debian package xvfb). `VIEWER_BENCH_KEEP=FILE` keeps the
 //! frame statistics JSON.
 
@@ -70,6 +74,61 @@ fn reading_script(key_frame: &Path) -> String {
     s
 }
 
+/// The follow-up layout's session (one interaction per frame); `followup`: the follow-up
+/// study (`None`: the phantom).
+fn followup_script(key_frame: &Path, followup: Option<&str>) -> String {
+    let mut s = format!(
+        "wait
+load-followup {}
+wait
+layout follow-up
+",
+        followup.unwrap_or("phantom")
+    );
+    for i in 0..40 {
+        let _ = writeln!(s, "scroll followup-axial {}", if i < 20 { 1 } else { -1 });
+    }
+    for i in 0..20 {
+        let dy = if i % 2 == 0 { -3 } else { 2 };
+        let _ = writeln!(s, "drag followup-axial left 8 {dy}");
+    }
+    s.push_str(
+        "release
+",
+    );
+    for i in 0..10 {
+        let d = if i % 2 == 0 { 1 } else { -1 };
+        let _ = writeln!(s, "nudge {d} 0 0 {d}");
+    }
+    for _ in 0..20 {
+        s.push_str(
+            "drag followup-mip left 6 0
+",
+        );
+    }
+    s.push_str(
+        "release
+flicker on
+sleep 3000
+flicker off
+",
+    );
+    let _ = writeln!(s, "keyframe-followup {}", key_frame.display());
+    s.push_str(
+        "quit
+",
+    );
+    s
+}
+
+/// Which session to run.
+#[derive(Clone, Copy, PartialEq)]
+enum Session {
+    Quad,
+    PetCt,
+    Followup,
+}
+
 /// The `petct` binary next to this example's (target/<profile>/petct).
 fn petct_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
@@ -89,16 +148,24 @@ fn petct_binary() -> anyhow::Result<PathBuf> {
 fn main() -> anyhow::Result<()> {
     let mut size = "1280x860".to_string();
     let mut study = None;
-    let mut reading = false;
+    let mut session = Session::Quad;
+    let mut followup = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--size" => size = args.next().ok_or_else(|| anyhow::anyhow!("--size WxH"))?,
             "--layout" => match args.next().as_deref() {
-                Some("pet-ct") => reading = true,
-                Some("2x2") => reading = false,
-                _ => anyhow::bail!("--layout 2x2|pet-ct"),
+                Some("pet-ct") => session = Session::PetCt,
+                Some("2x2") => session = Session::Quad,
+                Some("follow-up") => session = Session::Followup,
+                _ => anyhow::bail!("--layout 2x2|pet-ct|follow-up"),
             },
+            "--followup" => {
+                followup = Some(
+                    args.next()
+                        .ok_or_else(|| anyhow::anyhow!("--followup PATH"))?,
+                )
+            }
             _ => study = Some(a),
         }
     }
@@ -107,10 +174,10 @@ fn main() -> anyhow::Result<()> {
     let script = dir.path().join("session.txt");
     let stats = dir.path().join("frames.json");
     let key_png = dir.path().join("key.png");
-    let text = if reading {
-        reading_script(&key_png)
-    } else {
-        session_script(&key_png)
+    let text = match session {
+        Session::PetCt => reading_script(&key_png),
+        Session::Quad => session_script(&key_png),
+        Session::Followup => followup_script(&key_png, followup.as_deref()),
     };
     std::fs::write(&script, text)?;
     let petct = petct_binary()?;
@@ -154,7 +221,11 @@ fn main() -> anyhow::Result<()> {
     println!(
         "{}study {} at {size}: {frames} frames, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; \
          refinement after input: max {:.0} ms over {} settles; session {:.1} s",
-        if reading { "PET-CT layout, " } else { "" },
+        match session {
+            Session::PetCt => "PET-CT layout, ",
+            Session::Followup => "follow-up layout, ",
+            Session::Quad => "",
+        },
         study.as_deref().unwrap_or("phantom"),
         num("p50_ms"),
         num("p95_ms"),

@@ -11,7 +11,8 @@ use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
 use crate::volume::Volume;
 
-/// CT and PET ready for display, free of DICOM types.
+/// CT and PET ready for display, free of DICOM types. Cloning shares the volumes.
+#[derive(Clone)]
 pub struct ViewStudy {
     /// CT in HU. Shared (`Arc`) so background workers can hold it without a copy.
     pub ct: Option<Arc<Volume>>,
@@ -159,6 +160,37 @@ fn phantom_suv_inputs(a: &crate::phantom::Acquisition) -> crate::dicom::SuvInput
 }
 
 impl ViewStudy {
+    /// A study with nothing in it, for tests.
+    #[cfg(test)]
+    pub fn empty() -> Self {
+        Self {
+            ct: None,
+            pet: None,
+            pet_display_factor: 1.0,
+            pet_units_label: "SUV".into(),
+            suv_available: false,
+            suv_inputs: None,
+            suv_notes: Vec::new(),
+            patient: PatientInfo::default(),
+            notes: Vec::new(),
+            series: SeriesChoices::default(),
+            paths: Vec::new(),
+            reference_mask: None,
+        }
+    }
+
+    /// The study date as YYYY-MM-DD (no other identifier), when the header has one.
+    pub fn study_date(&self) -> Option<String> {
+        let d = self.patient.study_date.as_deref()?.trim();
+        let digits = d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit());
+        Some(if digits {
+            format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
+        } else {
+            d.to_string()
+        })
+        .filter(|s| !s.is_empty())
+    }
+
     /// Why DICOM objects (a SEG, a Secondary Capture key frame) cannot be filed in this
     /// study, or `None` when they can: they copy the source's patient and study and refer
     /// to its series, which the built-in phantom and NIfTI files do not have.

@@ -488,3 +488,132 @@ fn a_study_found_in_the_pacs_section_opens_and_files_its_seg() {
     let cached = std::fs::read_dir(cache.join("studies")).unwrap().count();
     assert_eq!(cached, 1, "one study in the cache");
 }
+
+/// Moves every DICOM file under `dir` by `offset` mm (ImagePositionPatient): the same
+/// anatomy at other patient coordinates, as a follow-up scan positioned differently.
+fn shift_study(dir: &Path, offset: [f64; 3]) {
+    use dicom_core::{dicom_value, DataElement, VR};
+    use dicom_dictionary_std::tags::IMAGE_POSITION_PATIENT;
+    for sub in ["ct", "pet"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut obj = dicom_object::open_file(&path).unwrap();
+            let ipp = obj
+                .element(IMAGE_POSITION_PATIENT)
+                .unwrap()
+                .to_multi_float64()
+                .unwrap();
+            let moved: Vec<String> = (0..3)
+                .map(|i| format!("{:.3}", ipp[i] + offset[i]))
+                .collect();
+            obj.put(DataElement::new(
+                IMAGE_POSITION_PATIENT,
+                VR::DS,
+                dicom_value!(Strs, [moved[0].clone(), moved[1].clone(), moved[2].clone()]),
+            ));
+            obj.write_to_file(&path).unwrap();
+        }
+    }
+}
+
+/// Centroid (pixels from the rectangle's corner) of the reddish pixels (fused PET uptake
+/// in hot iron) inside a rectangle given in pixels.
+fn hot_centroid(img: &image::RgbaImage, [x0, y0, x1, y1]: [u32; 4]) -> Option<(f64, f64, u32)> {
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0u32);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = img.get_pixel(x, y);
+            if p[0] > 120
+                && u32::from(p[0]) > u32::from(p[1]) + 70
+                && p[0] > p[2].saturating_add(70)
+            {
+                sx += f64::from(x - x0);
+                sy += f64::from(y - y0);
+                n += 1;
+            }
+        }
+    }
+    (n > 20).then(|| (sx / f64::from(n), sy / f64::from(n), n))
+}
+
+#[test]
+fn a_shifted_follow_up_is_registered_and_shows_the_lesion_where_the_baseline_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (base, fu) = (d.join("baseline"), d.join("followup"));
+    for out in [&base, &fu] {
+        let status = Command::new(env!("CARGO_BIN_EXE_petct"))
+            .args(["phantom", "--kind", "torso"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+    }
+    // The follow-up lies 12 mm to the patient's left, 8 mm anterior and 20 mm higher.
+    shift_study(&fu, [12.0, -8.0, 20.0]);
+    let (shot, key) = (d.join("followup.png"), d.join("side_by_side.png"));
+    let script = format!(
+        "load {}\nwait\nload-followup {}\nwait\nlayout follow-up\nsuv-window 0 30\n\
+         cursor -85 -15 55\nscreenshot {}\nkeyframe-followup {}\nflicker on\nsleep 800\n\
+         flicker off\nquit\n",
+        base.display(),
+        fu.display(),
+        shot.display(),
+        key.display()
+    );
+    let Some(out) = run_viewer_logging(d, &script, &[], "petct=info") else {
+        return;
+    };
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "viewer failed: {log}");
+    assert!(
+        log.contains(
+            "follow-up registered: translation from CT body centroids: (-12.0, 8.0, -20.0) mm"
+        ),
+        "the centroids give the shift back: {log}"
+    );
+    // PETCT_FIGURE_DIR=DIR keeps the screenshot, the key frame and the shifted follow-up
+    // (for docs/followup-phantom.png).
+    if let Ok(keep) = std::env::var("PETCT_FIGURE_DIR") {
+        let keep = Path::new(&keep);
+        for f in [&shot, &key] {
+            std::fs::copy(f, keep.join(f.file_name().unwrap())).unwrap();
+        }
+        for sub in ["ct", "pet"] {
+            let to = keep.join("followup").join(sub);
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(fu.join(sub)).unwrap() {
+                let e = e.unwrap().path();
+                std::fs::copy(&e, to.join(e.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let img = load(&shot);
+    let (w, h) = img.dimensions();
+    // The side panel is 250 points wide; the columns split what is right of it.
+    let (left, mid) = (250, 250 + (w - 250) / 2);
+    // Three rows of panes: the axial row is the top third.
+    let axial_row = h * 31 / 100;
+    let a = hot_centroid(&img, [left, 20, mid, axial_row]).expect("baseline shows uptake");
+    let b = hot_centroid(&img, [mid, 20, w, axial_row]).expect("follow-up shows uptake");
+    assert!(
+        (a.0 - b.0).abs() < 3.0 && (a.1 - b.1).abs() < 3.0,
+        "the liver metastasis at one screen position in both columns: {a:?} vs {b:?}"
+    );
+    // Both axial slices side by side at twice the pane size, a 4-pixel gap between.
+    let kf = load(&key);
+    let pane_w = mid - left;
+    assert!(
+        kf.width().abs_diff(2 * 2 * pane_w + 4) <= 12,
+        "side-by-side key frame {}x{} for panes {pane_w} wide",
+        kf.width(),
+        kf.height()
+    );
+    let half = (kf.width() - 4) / 2;
+    let ka = hot_centroid(&kf, [0, 0, half, kf.height()]).expect("baseline half");
+    let kb = hot_centroid(&kf, [half + 4, 0, kf.width(), kf.height()]).expect("follow-up half");
+    assert!(
+        (ka.0 - kb.0).abs() < 4.0 && (ka.1 - kb.1).abs() < 4.0,
+        "{ka:?} vs {kb:?}"
+    );
+}

@@ -15,12 +15,14 @@ mod glyphs;
 mod labels;
 mod mip_image;
 mod raster;
+mod side_by_side;
 mod text;
 
 pub use chart::{line_chart, ChartSeries};
 pub use colorbar::draw_colorbar;
 pub use labels::{draw_label, draw_orientation_letters};
 pub use mip_image::{fit as fit_mip, mip_image, MipStyle};
+pub use side_by_side::side_by_side;
 pub use text::{draw_text, draw_text_styled, text_scale_for, text_size, TextStyle};
 
 /// Helpers shared by the tests of the submodules.

@@ -30,6 +30,10 @@ pub struct ViewArgs {
     /// --seg` writes) or a NIfTI mask (`.nii`, `.nii.gz`) on or overlapping the PET.
     #[arg(long, value_name = "MASK")]
     pub reference: Option<PathBuf>,
+    /// A follow-up study of the same patient, opened beside the first study once it has
+    /// loaded and registered onto it (layout follow-up).
+    #[arg(long)]
+    pub followup: Option<PathBuf>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -54,5 +58,6 @@ pub fn run_view(args: &ViewArgs) -> anyhow::Result<()> {
         size: args.size.unwrap_or((0, 0)),
         no_config: args.no_config,
         reference: args.reference.clone(),
+        followup: args.followup.clone(),
     })
 }

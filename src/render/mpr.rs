@@ -204,15 +204,13 @@ pub struct MprUniforms {
 const _: () = assert!(std::mem::size_of::<MprUniforms>() == 4 * 64 + 9 * 16);
 
 impl MprUniforms {
-    /// Uniforms for a pane.
+    /// Uniforms for a pane drawing `plane` (patient mm of `scene`).
     pub fn new(
         scene: &FusedScene,
         settings: &RenderSettings,
         view: &MprView,
-        width: u32,
-        height: u32,
+        plane: &MprPlane,
     ) -> Self {
-        let plane = view.plane(scene.display_bounds(), width, height);
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
         let (ct_lo, ct_hi) = settings.ct_window.bounds();
@@ -327,8 +325,8 @@ impl MprPipeline {
         }
     }
 
-    /// Updates a pane's uniforms and bindings for its next draw into a target of `size`
-    /// (width, height) pixels.
+    /// Updates a pane's uniforms and bindings for its next draw of `plane` (laid over the
+    /// target's pixels).
     pub fn prepare(
         &mut self,
         ctx: &GpuContext,
@@ -336,10 +334,9 @@ impl MprPipeline {
         scene: &FusedScene,
         settings: &RenderSettings,
         view: &MprView,
-        size: [u32; 2],
+        plane: &MprPlane,
     ) {
         let (device, queue) = (&ctx.device, &ctx.queue);
-        let [width, height] = size;
         if settings.colormap != self.current_colormap {
             queue.write_buffer(
                 &self.colormap,
@@ -348,7 +345,7 @@ impl MprPipeline {
             );
             self.current_colormap = settings.colormap;
         }
-        let u = MprUniforms::new(scene, settings, view, width, height);
+        let u = MprUniforms::new(scene, settings, view, plane);
         queue.write_buffer(&pane.uniforms, 0, bytemuck::bytes_of(&u));
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::camera::OrbitCamera;
 use super::context::{GpuContext, RenderError};
-use super::mpr::{MprDrawData, MprPipeline, MprView};
+use super::mpr::{MprDrawData, MprPipeline, MprPlane, MprView};
 use super::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
 use super::parts::{PartLayout, ReorderPipeline};
 use super::pipeline_util::color_pass;
@@ -298,11 +298,37 @@ impl Renderer {
         target: RenderTarget<'_>,
         pane_slot: usize,
     ) {
+        let [w, h] = target.size();
+        let plane = mpr.plane(scene.display_bounds(), w, h);
+        self.render_mpr_on_plane(ctx, scene, settings, (mpr, &plane), target, pane_slot);
+    }
+
+    /// [`Self::render_mpr`] on a given plane (patient mm of `scene`) instead of the one
+    /// `mpr` lays over the scene's bounds: a plane mapped from another study's space, as a
+    /// registered follow-up shows its baseline's plane. `mpr` gives the cursor (in the same
+    /// space), content and sampling.
+    pub fn render_mpr_on_plane(
+        &mut self,
+        ctx: &GpuContext,
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        (mpr, plane): (&MprView, &MprPlane),
+        target: RenderTarget<'_>,
+        pane_slot: usize,
+    ) {
         while self.mpr_panes.len() <= pane_slot {
             self.mpr_panes.push(MprDrawData::new(&ctx.device));
         }
         let draw = &mut self.mpr_panes[pane_slot];
-        Self::record_mpr(ctx, &mut self.mpr, draw, scene, settings, mpr, target);
+        Self::record_mpr(
+            ctx,
+            &mut self.mpr,
+            draw,
+            scene,
+            settings,
+            (mpr, plane),
+            target,
+        );
     }
 
     /// Prepares `draw` for a pane and renders it into the target.
@@ -312,10 +338,10 @@ impl Renderer {
         draw: &mut MprDrawData,
         scene: &FusedScene,
         settings: &RenderSettings,
-        mpr: &MprView,
+        (mpr, plane): (&MprView, &MprPlane),
         target: RenderTarget<'_>,
     ) {
-        pipeline.prepare(ctx, draw, scene, settings, mpr, target.size());
+        pipeline.prepare(ctx, draw, scene, settings, mpr, plane);
         let (pipeline, draw) = (&*pipeline, &*draw);
         let clear = wgpu::LoadOp::Clear(wgpu::Color::BLACK);
         Self::pass(ctx, target.view, "mpr", clear, |pass| {
@@ -333,6 +359,19 @@ impl Renderer {
         width: u32,
         height: u32,
     ) -> Result<image::RgbaImage, RenderError> {
+        let plane = mpr.plane(scene.display_bounds(), width, height);
+        self.render_mpr_image_on_plane(ctx, scene, settings, (mpr, &plane), (width, height))
+    }
+
+    /// [`Self::render_mpr_image`] on a given plane (see [`Self::render_mpr_on_plane`]).
+    pub fn render_mpr_image_on_plane(
+        &mut self,
+        ctx: &GpuContext,
+        scene: &FusedScene,
+        settings: &RenderSettings,
+        (mpr, plane): (&MprView, &MprPlane),
+        (width, height): (u32, u32),
+    ) -> Result<image::RgbaImage, RenderError> {
         let target = self.offscreen_target(ctx, width, height)?;
         let draw = &mut self.mpr_image;
         Self::record_mpr(
@@ -341,7 +380,7 @@ impl Renderer {
             draw,
             scene,
             settings,
-            mpr,
+            (mpr, plane),
             (&target).into(),
         );
         target.read(ctx)

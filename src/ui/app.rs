@@ -49,6 +49,15 @@ pub(super) struct App {
     pub(super) scene: Option<FusedScene>,
     pub(super) model: ReadingModel,
     pub(super) loader: Loader,
+    /// Loads the follow-up study (see [`super::followup_app`]).
+    pub(super) followup_loader: Loader,
+    /// The follow-up study's volumes on the GPU.
+    pub(super) followup_scene: Option<FusedScene>,
+    /// Registers the follow-up onto the baseline.
+    pub(super) registration: super::latest_worker::LatestWorker<
+        super::followup_app::RegistrationJob,
+        super::followup_app::RegistrationDone,
+    >,
     /// A load that finished before the window existed.
     pub(super) pending_open: Option<Box<Loaded>>,
     pub(super) segmentation: SegmentationWorker,
@@ -65,6 +74,8 @@ pub(super) struct App {
     pub(super) panes: PaneRenderer,
     /// The PET MIP pane's worker and texture.
     pub(super) mip: MipPane,
+    /// The follow-up's PET MIP pane.
+    pub(super) followup_mip: MipPane,
     /// Pane rectangles and sizes from the last layout.
     pub(super) laid: Laid,
     pub(super) panel_text: PanelText,
@@ -107,6 +118,9 @@ impl App {
             scene: None,
             model: ReadingModel::new(view),
             loader: Loader::default(),
+            followup_loader: Loader::default(),
+            followup_scene: None,
+            registration: super::followup_app::registration_worker(),
             pending_open: None,
             segmentation: SegmentationWorker::start(),
             labels_shown: None,
@@ -114,6 +128,7 @@ impl App {
             reference_shown: None,
             panes: PaneRenderer::new(false),
             mip: MipPane::default(),
+            followup_mip: MipPane::new(super::mip_pane::MipSource::Followup),
             laid: Laid::default(),
             panel_text: PanelText::default(),
             script: ScriptRunner::new(commands),
@@ -190,6 +205,7 @@ impl App {
                 .message(format!("could not load {label}: {error}")),
             None => {}
         }
+        self.poll_followup();
         if self.panel_text.pacs.poll() {
             if let crate::ui::pacs::SearchStatus::Failed(e) = &self.panel_text.pacs.status {
                 self.model.message(format!("PACS search: {e}"));
@@ -235,10 +251,17 @@ impl App {
             self.model.load_reference(mask);
         }
         self.scene = Some(scene);
+        // The model dropped the follow-up of the previous baseline.
+        self.followup_scene = None;
+        self.model.flicker.set(false, Instant::now());
         self.labels_shown = None;
         self.reference_shown = None;
         self.panes.invalidate();
         self.opening = true;
+        // `petct view BASELINE --followup FOLLOWUP`: once the baseline is shown.
+        if let Some(followup) = self.options.followup.take() {
+            self.start_followup_load(vec![followup]);
+        }
     }
 
     pub(super) fn stamp(&self) -> SceneStamp {
@@ -255,7 +278,11 @@ impl App {
     /// Runs this frame's script commands.
     pub(super) fn step_script(&mut self, event_loop: &ActiveEventLoop) {
         let ready = Readiness {
-            loading: self.loader.busy() || self.opening || self.model.reference.pending(),
+            loading: self.loader.busy()
+                || self.opening
+                || self.model.reference.pending()
+                || self.followup_loader.busy()
+                || self.model.registration_pending(),
             writing: self.writes.busy(),
             settled: self.keyframe_job.is_none() && self.panes_settled(),
             hotspots_pending: self.model.hotspots_pending(),
@@ -282,6 +309,8 @@ impl App {
         match effect {
             Effect::None => {}
             Effect::Load(path) => self.start_load(path.into_iter().collect()),
+            Effect::LoadFollowup(path) => self.start_followup_load(path.into_iter().collect()),
+            Effect::KeyFrameFollowup(path) => self.action(Action::KeyFrameFollowup(Some(path))),
             Effect::Screenshot(path) => self.screenshot = Some(path),
             Effect::KeyFrame(path, pane) => self.action(Action::KeyFrame(pane, Some(path))),
             Effect::ExportHotspots(path) => self.action(Action::ExportHotspots(path)),
@@ -307,6 +336,12 @@ impl App {
     pub(super) fn action(&mut self, action: Action) {
         match action {
             Action::Open(paths) => self.start_load(paths),
+            Action::OpenFollowup(paths) => self.start_followup_load(paths),
+            Action::KeyFrameFollowup(path) => {
+                if let Err(e) = self.save_followup_key_frame(path) {
+                    self.model.message(format!("key frame failed: {e:#}"));
+                }
+            }
             Action::ChooseSeries { ct, pet } => self.choose_series(ct, pet),
             Action::ExportSeg(path) => self.export_seg(path),
             Action::CancelLoad => {
@@ -364,6 +399,8 @@ impl App {
         }
         let mip_size = self.laid.pixels.get(&PaneId::Mip).copied();
         self.mip.sync(&mut self.model, mip_size);
+        let followup_size = self.laid.pixels.get(&PaneId::FollowupMip).copied();
+        self.followup_mip.sync(&mut self.model, followup_size);
         let (Some(gfx), Some(scene)) = (&self.gfx, &mut self.scene) else {
             return;
         };
@@ -401,6 +438,7 @@ impl App {
             renderer: &mut gfx.pane_renderer,
             egui: &mut gfx.egui_renderer,
             scene,
+            followup: self.followup_scene.as_ref(),
             stamp,
             format: gfx.config.format,
         };
@@ -408,6 +446,8 @@ impl App {
             .panes
             .render(&mut dc, &self.model, &self.laid.pixels, self.laid.hovered);
         self.mip
+            .upload(&gfx.ctx, &self.egui_ctx, gfx.config.format, gfx.copy_panes);
+        self.followup_mip
             .upload(&gfx.ctx, &self.egui_ctx, gfx.config.format, gfx.copy_panes);
         if let Some(stats) = &mut self.stats {
             let key = self
@@ -450,6 +490,7 @@ impl App {
             return Ok(());
         }
         self.tick_demo();
+        self.model.flicker.tick(Instant::now());
         let Some(gfx) = &mut self.gfx else {
             return Ok(());
         };
@@ -464,6 +505,7 @@ impl App {
                 super::window_ui::PaneImages {
                     panes: &self.panes,
                     mip: &mut self.mip,
+                    followup_mip: &mut self.followup_mip,
                 },
                 self.loader.progress(),
                 &self.laid,
@@ -487,9 +529,14 @@ impl App {
         };
         let shot = self.screenshot.take();
         let ppp = output.pixels_per_point;
-        let copies = self
-            .laid
-            .copies(&self.panes, self.mip.copied_texture(), ppp);
+        let copies = self.laid.copies(
+            &self.panes,
+            (
+                self.mip.copied_texture(),
+                self.followup_mip.copied_texture(),
+            ),
+            ppp,
+        );
         let out = super::graphics::FrameOutput {
             shapes: output.shapes,
             pixels_per_point: ppp,
@@ -558,6 +605,10 @@ impl App {
             && !self
                 .mip
                 .pending(&self.model, self.laid.pixels.get(&PaneId::Mip).copied())
+            && !self.followup_mip.pending(
+                &self.model,
+                self.laid.pixels.get(&PaneId::FollowupMip).copied(),
+            )
     }
 
     /// Whether more frames are needed without new input.
@@ -566,6 +617,8 @@ impl App {
         self.script.active()
             || (v.demo && !v.demo_paused)
             || MipPane::turning(&self.model)
+            || self.followup_loader.busy()
+            || self.model.registration_pending()
             || self.keyframe_job.is_some()
             || self.model.hotspots_pending()
             || self.model.reference.pending()

@@ -30,6 +30,8 @@ pub struct ViewerOptions {
     pub no_config: bool,
     /// A reference mask (DICOM SEG or NIfTI) to outline over the first study opened.
     pub reference: Option<PathBuf>,
+    /// A follow-up study to open once the first study is shown.
+    pub followup: Option<PathBuf>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -74,6 +76,7 @@ impl ApplicationHandler for App {
             Ok(gfx) => {
                 self.panes = super::pane_renderer::PaneRenderer::new(gfx.copy_panes);
                 self.mip.invalidate();
+                self.followup_mip.invalidate();
                 self.gfx = Some(gfx);
                 let first = self.options.paths.clone();
                 self.start_load(first);
@@ -124,7 +127,7 @@ impl ApplicationHandler for App {
         if let Some(gfx) = &self.gfx {
             let wanted = match retry {
                 Some(at) => at <= now,
-                None => self.busy() || self.pending_open.is_some(),
+                None => self.busy() || self.pending_open.is_some() || self.model.flicker.due(now),
             };
             if wanted {
                 gfx.window.request_redraw();
@@ -132,10 +135,17 @@ impl ApplicationHandler for App {
         }
         let flow = match retry {
             Some(at) if at > now => ControlFlow::WaitUntil(at),
-            _ if self.loader.busy() || self.panel_text.pacs.searching() => {
+            _ if self.loader.busy()
+                || self.followup_loader.busy()
+                || self.panel_text.pacs.searching() =>
+            {
                 ControlFlow::WaitUntil(now + LOADING_POLL)
             }
-            _ => ControlFlow::Wait,
+            // The flicker wakes the window for its next swap only, not every frame.
+            _ => match self.model.flicker.next_swap() {
+                Some(at) => ControlFlow::WaitUntil(at),
+                None => ControlFlow::Wait,
+            },
         };
         event_loop.set_control_flow(flow);
     }

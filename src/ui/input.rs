@@ -58,7 +58,7 @@ pub fn apply_gesture(model: &mut ReadingModel, pane: PaneId, gesture: PaneGestur
             ..
         } => match pane {
             PaneId::ThreeD => s.drag_rotate(delta),
-            PaneId::Mip => s.drag_rotate_mip(delta.x),
+            PaneId::Mip | PaneId::FollowupMip => s.drag_rotate_mip(delta.x),
             _ => s.drag_window(delta),
         },
         PaneGesture::Drag {
@@ -73,7 +73,7 @@ pub fn apply_gesture(model: &mut ReadingModel, pane: PaneId, gesture: PaneGestur
         } => s.pan(pane, delta, mm_per_px),
         PaneGesture::Wheel(amount) => match pane {
             PaneId::ThreeD => s.zoom(pane, amount * WHEEL_ZOOM_PER_PX),
-            PaneId::Mip => s.step_mip(if amount > 0.0 { 1 } else { -1 }),
+            PaneId::Mip | PaneId::FollowupMip => s.step_mip(if amount > 0.0 { 1 } else { -1 }),
             p => s.scroll(p, if amount > 0.0 { 1 } else { -1 }),
         },
         PaneGesture::Click(Some(p)) if pane != PaneId::ThreeD => s.cursor = p,

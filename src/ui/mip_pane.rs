@@ -73,8 +73,19 @@ enum Shown {
     Egui(egui::TextureHandle),
 }
 
+/// Which study's MIP a pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MipSource {
+    /// The open study's (with lesion outlines, the reference and cine).
+    #[default]
+    Baseline,
+    /// The follow-up's, at the baseline MIP's angle.
+    Followup,
+}
+
 /// The MIP pane's worker and texture.
 pub struct MipPane {
+    source: MipSource,
     worker: LatestWorker<MipWork, MipDone>,
     texture: Shown,
     /// What the texture shows, and the projection it was made from.
@@ -88,7 +99,15 @@ pub struct MipPane {
 
 impl Default for MipPane {
     fn default() -> Self {
+        Self::new(MipSource::Baseline)
+    }
+}
+
+impl MipPane {
+    /// The pane of `source`'s MIP.
+    pub fn new(source: MipSource) -> Self {
         Self {
+            source,
             worker: LatestWorker::start("mip", WORKER_THREADS, work),
             texture: Shown::None,
             shown: None,
@@ -97,25 +116,77 @@ impl Default for MipPane {
             last_step: Instant::now(),
         }
     }
-}
 
-impl MipPane {
+    /// The projection wanted now.
+    fn key(&self, model: &ReadingModel) -> Option<MipKey> {
+        match self.source {
+            MipSource::Baseline => model.mip_key(),
+            MipSource::Followup => model.followup_mip_key(),
+        }
+    }
+
+    /// Whether the source's MIP pane is visible.
+    fn visible(&self, model: &ReadingModel) -> bool {
+        match self.source {
+            MipSource::Baseline => model.mip_visible(),
+            MipSource::Followup => model.followup_mip_visible(),
+        }
+    }
+
+    /// A projection job when the source's is stale.
+    fn job(&self, model: &mut ReadingModel) -> Option<MipJob> {
+        match self.source {
+            MipSource::Baseline => model.mip_job(),
+            MipSource::Followup => model.followup_mip_job(),
+        }
+    }
+
+    /// The source's newest projection.
+    fn current(&self, model: &ReadingModel) -> Option<(MipKey, Arc<MipProjection>)> {
+        match self.source {
+            MipSource::Baseline => model.mip.projection.clone(),
+            MipSource::Followup => model.followup.as_ref()?.mip.projection.clone(),
+        }
+    }
+
+    /// Hands a finished projection to the source's state (dropped when it is stale).
+    fn accept(&self, model: &mut ReadingModel, key: MipKey, projection: Arc<MipProjection>) {
+        match self.source {
+            MipSource::Baseline => {
+                let study = model.study_generation;
+                model.mip.accept(key, projection, study);
+            }
+            MipSource::Followup => {
+                if let Some(f) = &mut model.followup {
+                    f.mip.accept(key, projection, f.generation);
+                }
+            }
+        }
+    }
+
+    /// The source's image style.
+    fn style(&self, model: &ReadingModel) -> MipStyle {
+        match self.source {
+            MipSource::Baseline => style(model),
+            MipSource::Followup => followup_style(model),
+        }
+    }
+
     /// Takes finished images, turns cine, and asks the worker for what is stale; `size`:
     /// the pane's size in pixels, once laid out.
     pub fn sync(&mut self, model: &mut ReadingModel, size: Option<(u32, u32)>) {
         if let Some(done) = self.worker.poll() {
-            let study = model.study_generation;
-            model
-                .mip
-                .accept(done.key.projection, done.projection.clone(), study);
+            self.accept(model, done.key.projection, done.projection.clone());
             self.ready = Some(done);
         }
-        self.tick_cine(model);
+        if self.source == MipSource::Baseline {
+            self.tick_cine(model);
+        }
         let Some(size) = size else {
             return;
         };
-        let style = style(model);
-        if let Some(job) = model.mip_job() {
+        let style = self.style(model);
+        if let Some(job) = self.job(model) {
             self.requested = Some(ImageKey {
                 projection: job.key,
                 style: style.clone(),
@@ -126,11 +197,9 @@ impl MipPane {
         }
         // Recolour only the current projection: a newer one may be on its way, and a
         // later job would supersede it on the worker.
-        let Some((key, projection)) = model
-            .mip
-            .projection
-            .clone()
-            .filter(|(k, _)| Some(*k) == model.mip_key())
+        let Some((key, projection)) = self
+            .current(model)
+            .filter(|(k, _)| Some(*k) == self.key(model))
         else {
             return;
         };
@@ -150,15 +219,15 @@ impl MipPane {
     /// Whether the image on screen is not yet the one the model asks for (`size`: the
     /// pane's, as for [`Self::sync`]).
     pub fn pending(&self, model: &ReadingModel, size: Option<(u32, u32)>) -> bool {
-        let (Some(key), Some(size)) = (model.mip_key(), size) else {
+        let (Some(key), Some(size)) = (self.key(model), size) else {
             return false;
         };
-        if !model.mip_visible() {
+        if !self.visible(model) {
             return false;
         }
         let wanted = ImageKey {
             projection: key,
-            style: style(model),
+            style: self.style(model),
             size,
         };
         self.shown.as_ref().map(|s| &s.0) != Some(&wanted) || self.ready.is_some()
@@ -306,6 +375,25 @@ fn write_image(
             depth_or_array_layers: 1,
         },
     );
+}
+
+/// The follow-up MIP's look: the baseline MIP's window in the follow-up's stored values,
+/// no outlines (the follow-up has no hot spots of its own yet).
+fn followup_style(model: &ReadingModel) -> MipStyle {
+    let d = model.view.pet_display(PaneId::FollowupMip);
+    let f = model
+        .followup
+        .as_ref()
+        .map_or(1.0, |f| f.study.pet_display_factor)
+        .max(1e-30) as f32;
+    MipStyle {
+        window: [d.window[0] / f, d.window[1] / f],
+        colormap: d.colormap,
+        outlines: false,
+        selected: 0,
+        shown: Vec::new(),
+        reference: false,
+    }
 }
 
 /// The MIP's look from the model: its window in stored PET values, colour map, outlines.

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use super::input::{apply_gesture, PaneGesture};
-use super::mip_state::pixel_under;
+use super::mip_pane::MipSource;
+use super::mip_state::{pixel_under, MipPick};
 use super::pane_view::{boxed_text, gestures, title, INSET, LABEL_GREY, LABEL_SIZE, LETTER_INSET};
 use super::reading::ReadingModel;
 use super::state::PaneId;
@@ -18,9 +19,13 @@ pub fn pane(
     ui: &mut egui::Ui,
     model: &mut ReadingModel,
     rect: egui::Rect,
-    projection: Option<Arc<MipProjection>>,
-    egui_texture: Option<egui::TextureId>,
+    (projection, egui_texture): (Option<Arc<MipProjection>>, Option<egui::TextureId>),
+    source: MipSource,
 ) -> bool {
+    let pane_id = match source {
+        MipSource::Baseline => PaneId::Mip,
+        MipSource::Followup => PaneId::FollowupMip,
+    };
     let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
     if let Some(tex) = egui_texture {
         // Only where the window takes no copies: the image is pane-sized, background
@@ -34,21 +39,51 @@ pub fn pane(
         egui::Rect::from_min_size(rect.min + egui::vec2(left, top), egui::vec2(w, h))
     });
     let mut changed = false;
-    for g in gestures(ui, model, PaneId::Mip, &response, rect) {
+    for g in gestures(ui, model, pane_id, &response, rect) {
         changed = true;
         match g {
             PaneGesture::Click(_) => {
                 if let (Some(pos), Some(p)) = (response.interact_pointer_pos(), &projection) {
                     let local = pos - rect.min;
                     let (x, y) = pixel_under((rect.width(), rect.height()), p, (local.x, local.y));
-                    model.mip_click(x, y);
+                    match source {
+                        MipSource::Baseline => model.mip_click(x, y),
+                        MipSource::Followup => model.followup_mip_click(x, y),
+                    };
                 }
             }
-            g => apply_gesture(model, PaneId::Mip, g),
+            g => apply_gesture(model, pane_id, g),
         }
     }
-    annotate(ui, model, rect, &response, projection.as_ref(), image_area);
+    let shown = Shown {
+        projection: projection.as_ref(),
+        image_area,
+        source,
+    };
+    annotate(ui, model, rect, &response, shown);
     changed
+}
+
+/// What the pane shows: the projection, where its image lies, whose it is.
+struct Shown<'a> {
+    projection: Option<&'a Arc<MipProjection>>,
+    image_area: Option<egui::Rect>,
+    source: MipSource,
+}
+
+/// The voxel behind a MIP pixel of `source`'s projection, and that study.
+fn pick(
+    model: &ReadingModel,
+    source: MipSource,
+    (x, y): (f64, f64),
+) -> Option<(MipPick, &crate::study::ViewStudy)> {
+    match source {
+        MipSource::Baseline => Some((model.mip_pick(x, y)?, model.study.as_ref()?)),
+        MipSource::Followup => Some((
+            model.followup_mip_pick(x, y)?,
+            &model.followup.as_ref()?.study,
+        )),
+    }
 }
 
 /// Title, the side the viewer looks from, and the voxel under the mouse.
@@ -57,13 +92,21 @@ fn annotate(
     model: &ReadingModel,
     rect: egui::Rect,
     response: &egui::Response,
-    projection: Option<&Arc<MipProjection>>,
-    image_area: Option<egui::Rect>,
+    shown: Shown,
 ) {
+    let Shown {
+        projection,
+        image_area,
+        source,
+    } = shown;
     let painter = ui.painter_at(rect);
     let font = egui::FontId::proportional(LABEL_SIZE);
     let grey = egui::Color32::from_gray(LABEL_GREY);
-    let mut head = title(model, PaneId::Mip);
+    let pane_id = match source {
+        MipSource::Baseline => PaneId::Mip,
+        MipSource::Followup => PaneId::FollowupMip,
+    };
+    let mut head = title(model, pane_id);
     if model.study.as_ref().is_some_and(|s| s.pet.is_none()) {
         head.push_str("  (no PET in this study)");
     } else if projection.is_none() {
@@ -81,8 +124,7 @@ fn annotate(
         image_area.filter(|a| a.contains(pos))?;
         let local = pos - rect.min;
         let (x, y) = pixel_under((rect.width(), rect.height()), p, (local.x, local.y));
-        let pick = model.mip_pick(x, y)?;
-        let study = model.study.as_ref()?;
+        let (pick, study) = pick(model, source, (x, y))?;
         let q = pick.position;
         let hu = study
             .ct

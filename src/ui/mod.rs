@@ -26,6 +26,9 @@ mod app_events;
 mod capture;
 mod config;
 mod export;
+pub mod followup;
+mod followup_app;
+pub mod followup_registration;
 mod frame_stats;
 mod graphics;
 pub mod input;
@@ -79,7 +82,8 @@ PET MIP
   click                             jump to the hottest voxel along the ray (all panes follow)
   left-drag, wheel                  turn about the head-feet axis
 Everywhere
-  L                                 next layout: 2x2, PET-CT reading, 1x3
+  L                                 next layout: 2x2, PET-CT reading, 1x3, follow-up
+  F                                 flicker baseline / follow-up (a follow-up open)
   Ctrl+S                            save a key frame of the 3D view (PNG)
   F11                               demo mode (Esc leaves)
   F1                                this help

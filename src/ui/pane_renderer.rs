@@ -95,6 +95,8 @@ pub struct DrawContext<'a> {
     pub renderer: &'a mut Renderer,
     pub egui: &'a mut egui_wgpu::Renderer,
     pub scene: &'a mut FusedScene,
+    /// The follow-up study's volumes, when one is open.
+    pub followup: Option<&'a FusedScene>,
     pub stamp: SceneStamp,
     /// The colour format of pane targets (the window's, so they can be copied into it).
     pub format: wgpu::TextureFormat,
@@ -273,8 +275,33 @@ impl PaneRenderer {
         settings.pet_window = key.pet_window;
         settings.colormap = key.colormap;
         let target = RenderTarget::new(&tex.full.view, tex.full.width, tex.full.height);
-        dc.renderer
-            .render_mpr(dc.ctx, dc.scene, &settings, &key.view, target, pane.slot());
+        match (&key.followup, dc.followup, &model.followup) {
+            (Some(_), Some(scene), Some(followup)) => {
+                // The baseline's plane laid into the follow-up: both columns show the same
+                // anatomy at the same pixels.
+                let (w, h) = (tex.full.width, tex.full.height);
+                let Some(plane) = model.pane_plane(pane, w, h) else {
+                    return false;
+                };
+                let mut view = key.view;
+                view.cursor = followup.to_followup_point(view.cursor);
+                settings.selected_lesion = 0;
+                settings.reference_outline = false;
+                dc.renderer.render_mpr_on_plane(
+                    dc.ctx,
+                    scene,
+                    &settings,
+                    (&view, &plane),
+                    target,
+                    pane.slot(),
+                );
+            }
+            (Some(_), _, _) => return false,
+            _ => {
+                dc.renderer
+                    .render_mpr(dc.ctx, dc.scene, &settings, &key.view, target, pane.slot())
+            }
+        }
         tex.show_full(dc.ctx, dc.egui);
         self.slices.insert(pane, key);
         true

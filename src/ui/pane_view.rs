@@ -39,6 +39,8 @@ pub fn layout(full: egui::Rect, view: &ViewerState) -> HashMap<PaneId, egui::Rec
     match view.layout {
         Layout::Quad => grid(full, &panes, 2, 2),
         Layout::Row => grid(full, &panes, 3, 1),
+        // Baseline left, follow-up right; axial above coronal.
+        Layout::Followup => grid(full, &panes, 2, 3),
         Layout::PetCt => {
             let split = full.min.x + full.width() * (1.0 - MIP_COLUMN_SHARE);
             let left = egui::Rect::from_min_max(full.min, egui::pos2(split, full.max.y));
@@ -105,9 +107,11 @@ pub fn pane(
         ),
         None => ui.allocate_rect(rect, sense),
     };
+    // Measurements are made on the baseline: a pane showing the follow-up has none.
     let plane = model
         .view
         .mpr_view(pane)
+        .filter(|_| !model.shows_followup(pane))
         .map(|v| v.plane(model.view.bounds, rect.width() as u32, rect.height() as u32));
     // The active measuring tool takes the left button in slice panes.
     let measuring = plane
@@ -192,17 +196,17 @@ pub fn mm_per_point(model: &ReadingModel, pane: PaneId, rect: egui::Rect) -> f32
     }
 }
 
-/// The patient point under a screen position in a slice pane.
+/// The baseline patient point under a screen position in a slice pane (where the shared
+/// cursor goes; in a pane showing the follow-up, mapped through the registration).
 pub fn patient_at(
     model: &ReadingModel,
     pane: PaneId,
     rect: egui::Rect,
     pos: egui::Pos2,
 ) -> Option<Vec3> {
-    let view = model.view.mpr_view(pane)?;
-    let plane = view.plane(model.view.bounds, rect.width() as u32, rect.height() as u32);
     let local = pos - rect.min;
-    Some(plane.patient_at(local.x, local.y))
+    let size = (rect.width() as u32, rect.height() as u32);
+    model.cursor_at(pane, size, local.x, local.y)
 }
 
 /// Title, orientation letters and the values under the mouse.
@@ -291,7 +295,7 @@ pub(super) fn title(model: &ReadingModel, pane: PaneId) -> String {
     let v = &model.view;
     let mut title = match pane {
         PaneId::ThreeD => format!("3D {}", v.settings.mode.name()),
-        PaneId::Mip => format!("PET MIP {:.0}°", v.mip_view.azimuth_deg),
+        PaneId::Mip | PaneId::FollowupMip => format!("PET MIP {:.0}°", v.mip_view.azimuth_deg),
         p => match v.slice_number(p) {
             Some((n, count)) => format!("{} {n}/{count}", slice_title(p)),
             None => slice_title(p),
@@ -299,6 +303,10 @@ pub(super) fn title(model: &ReadingModel, pane: PaneId) -> String {
     };
     if pane.orientation() == Some(crate::render::mpr::MprOrientation::Axial) {
         title.push_str(&format!("  z {:.1} mm", v.cursor.z));
+    }
+    if v.layout == super::state::Layout::Followup || pane.is_followup() {
+        let followup = pane == PaneId::FollowupMip || model.shows_followup(pane);
+        title = format!("{}  {title}", model.study_label(followup));
     }
     title
 }
@@ -327,8 +335,16 @@ fn readout(
     rect: egui::Rect,
     pos: egui::Pos2,
 ) -> Option<String> {
-    let study = model.study.as_ref()?;
-    let p = patient_at(model, pane, rect, pos)?;
+    let baseline = patient_at(model, pane, rect, pos)?;
+    // A pane showing the follow-up reads the follow-up's values at the mapped point.
+    let (study, p) = match model
+        .followup
+        .as_ref()
+        .filter(|_| model.shows_followup(pane))
+    {
+        Some(f) => (&f.study, f.to_followup_point(baseline)),
+        None => (model.study.as_ref()?, baseline),
+    };
     let pd = p.as_dvec3();
     let mut parts = vec![format!("({:.1}, {:.1}, {:.1}) mm", p.x, p.y, p.z)];
     if let Some(hu) = study.ct.as_ref().and_then(|ct| ct.sample_patient(pd)) {
@@ -378,5 +394,25 @@ mod tests {
         assert!(mip.height() > 800.0);
         view.set_layout(Layout::Row);
         assert_eq!(layout(full, &view).len(), 3);
+    }
+
+    #[test]
+    fn the_follow_up_layout_puts_the_follow_up_right_of_the_baseline() {
+        use crate::render::mpr::MprOrientation::{Axial, Coronal};
+        let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1000.0, 900.0));
+        let mut view = ReadingModel::for_tests().view;
+        view.set_layout(Layout::Followup);
+        let r = layout(full, &view);
+        assert_eq!(r.len(), 6);
+        for (base, later) in [
+            (PaneId::AXIAL, PaneId::Followup(Axial)),
+            (PaneId::CORONAL, PaneId::Followup(Coronal)),
+            (PaneId::Mip, PaneId::FollowupMip),
+        ] {
+            assert_eq!(r[&base].min.y, r[&later].min.y);
+            assert_eq!(r[&base].size(), r[&later].size());
+            assert!(r[&base].max.x < r[&later].min.x);
+        }
+        assert!(r[&PaneId::AXIAL].max.y < r[&PaneId::CORONAL].min.y);
     }
 }

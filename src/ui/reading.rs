@@ -11,15 +11,18 @@ use std::sync::Arc;
 
 use glam::Vec3;
 
+use super::followup::{Flicker, Followup, FollowupKey};
+use super::followup_registration::Registration;
 use super::measurements::Measurements;
 use super::mip_state::{MipJob, MipKey, MipPick, MipState};
 use super::reference::ReferenceState;
-use super::state::{PaneId, ViewerState};
+use super::state::{Layout, PaneId, ViewerState};
 use crate::analysis::{
     apply_overrides, Category, CategoryOverride, HotspotParams, HotspotResult, PhysiologicStyle,
 };
 use crate::dicom::datetime::Instant as DicomInstant;
 use crate::dicom::SuvOverrides;
+use crate::render::mpr::MprPlane;
 use crate::study::ViewStudy;
 use crate::volume::Volume;
 
@@ -89,6 +92,12 @@ pub struct ReadingModel {
     pub mip: MipState,
     /// The reference mask outlined over the slices and the MIP (see [`super::reference`]).
     pub reference: ReferenceState,
+    /// A follow-up study shown beside this one (cleared when another baseline opens).
+    pub followup: Option<Followup>,
+    /// Bumped by every follow-up opened.
+    followup_generation: u64,
+    /// The follow-up layout's flicker between baseline and follow-up.
+    pub flicker: Flicker,
 }
 
 impl ReadingModel {
@@ -105,6 +114,9 @@ impl ReadingModel {
             pet_max: None,
             mip: MipState::default(),
             reference: ReferenceState::default(),
+            followup: None,
+            followup_generation: 0,
+            flicker: Flicker::default(),
         }
     }
 
@@ -156,6 +168,101 @@ impl ReadingModel {
         self.mip.clear();
         self.study = Some(study);
         self.reset_reference();
+        // A follow-up belongs to the baseline it was registered to.
+        self.followup = None;
+    }
+
+    /// Shows `study` as the follow-up of the open baseline, unregistered until
+    /// [`Self::accept_registration`]; returns its generation, or `None` (and a message)
+    /// without a baseline.
+    pub fn open_followup(&mut self, study: ViewStudy) -> Option<u64> {
+        if self.study.is_none() {
+            self.message("open a baseline study before its follow-up");
+            return None;
+        }
+        self.followup_generation += 1;
+        let (lo, hi) = self.view.bounds;
+        let pivot = (lo + hi) * 0.5;
+        self.followup = Some(Followup::new(study, pivot, self.followup_generation));
+        Some(self.followup_generation)
+    }
+
+    /// Takes the registration of follow-up `generation`; a stale one is dropped.
+    pub fn accept_registration(&mut self, generation: u64, registration: Registration) -> bool {
+        let Some(f) = self
+            .followup
+            .as_mut()
+            .filter(|f| f.generation == generation)
+        else {
+            return false;
+        };
+        let summary = registration.summary.clone();
+        f.set_registration(registration);
+        self.message(format!("follow-up registered: {summary}"));
+        true
+    }
+
+    /// "baseline 2025-03-01" or "follow-up 2025-09-12" (the date when the header has one;
+    /// no other identifier): pane titles and the side-by-side key frame.
+    pub fn study_label(&self, followup: bool) -> String {
+        let (name, study) = if followup {
+            ("follow-up", self.followup.as_ref().map(|f| &f.study))
+        } else {
+            ("baseline", self.study.as_ref())
+        };
+        match study.and_then(ViewStudy::study_date) {
+            Some(date) => format!("{name} {date}"),
+            None => name.to_string(),
+        }
+    }
+
+    /// Whether a follow-up waits for its registration.
+    pub fn registration_pending(&self) -> bool {
+        self.followup
+            .as_ref()
+            .is_some_and(|f| f.registration.is_none())
+    }
+
+    /// Whether a slice pane draws the follow-up: the follow-up column always, the
+    /// baseline column of the follow-up layout while the flicker shows the follow-up.
+    pub fn shows_followup(&self, pane: PaneId) -> bool {
+        if self.followup.is_none() || pane.orientation().is_none() {
+            return false;
+        }
+        pane.is_followup()
+            || self.view.layout == Layout::Followup
+                && self.view.maximised.is_none()
+                && self.flicker.showing_followup()
+    }
+
+    /// The follow-up's render key for a pane that draws it (see [`Self::shows_followup`]).
+    pub fn followup_key(&self, pane: PaneId) -> Option<FollowupKey> {
+        self.shows_followup(pane)
+            .then(|| self.followup.as_ref().map(Followup::key))
+            .flatten()
+    }
+
+    /// The plane a slice pane of `width` x `height` samples, in the space of the study it
+    /// draws: the baseline's plane, or that plane laid into the follow-up.
+    pub fn pane_plane(&self, pane: PaneId, width: u32, height: u32) -> Option<MprPlane> {
+        let plane = self
+            .view
+            .mpr_view(pane)?
+            .plane(self.view.bounds, width, height);
+        match self.followup.as_ref().filter(|_| self.shows_followup(pane)) {
+            Some(f) => Some(f.plane_in_followup(&plane)),
+            None => Some(plane),
+        }
+    }
+
+    /// The baseline point (where the shared cursor goes) under pixel (x, y) of a slice
+    /// pane: a follow-up pane's point is mapped through the registration.
+    pub fn cursor_at(&self, pane: PaneId, size: (u32, u32), x: f32, y: f32) -> Option<Vec3> {
+        let p = self.pane_plane(pane, size.0, size.1)?.patient_at(x, y);
+        match self.followup.as_ref().filter(|_| self.shows_followup(pane)) {
+            Some(f) => Some(f.to_baseline_point(p)),
+            None => Some(p),
+        }
     }
 
     /// Applies the edited SUV inputs: SUV, the display and the hot spots follow; when SUV
@@ -445,6 +552,57 @@ impl ReadingModel {
         let x = f64::from(fx) * p.width as f64 - 0.5;
         let y = f64::from(fy) * p.height as f64 - 0.5;
         self.mip_click(x, y)
+    }
+
+    /// Whether the follow-up's MIP pane is visible.
+    pub fn followup_mip_visible(&self) -> bool {
+        self.followup.is_some()
+            && match self.view.maximised {
+                Some(p) => p == PaneId::FollowupMip,
+                None => self.view.layout_panes().contains(&PaneId::FollowupMip),
+            }
+    }
+
+    /// What the follow-up's MIP pane should show: its PET at the baseline MIP's angle.
+    pub fn followup_mip_key(&self) -> Option<MipKey> {
+        let f = self.followup.as_ref()?;
+        f.study.pet.as_ref()?;
+        Some(MipKey {
+            study: f.generation,
+            azimuth: (self.view.mip_view.azimuth_deg.round() as i32).rem_euclid(360),
+            labels: 0,
+            reference: 0,
+        })
+    }
+
+    /// A projection job for the follow-up's MIP pane when it is visible and stale.
+    pub fn followup_mip_job(&mut self) -> Option<MipJob> {
+        if !self.followup_mip_visible() {
+            return None;
+        }
+        let key = self.followup_mip_key()?;
+        let f = self.followup.as_mut()?;
+        let pet = f.study.pet.clone()?;
+        f.mip.job(key, &pet, None, None)
+    }
+
+    /// The follow-up voxel behind a pixel of its MIP.
+    pub fn followup_mip_pick(&self, x: f64, y: f64) -> Option<MipPick> {
+        let f = self.followup.as_ref()?;
+        f.mip.pick(f.study.pet.as_ref()?, x, y)
+    }
+
+    /// A click on the follow-up's MIP: the shared cursor goes to the hottest follow-up
+    /// voxel along the ray, mapped into baseline space.
+    pub fn followup_mip_click(&mut self, x: f64, y: f64) -> bool {
+        let Some(pick) = self.followup_mip_pick(x, y) else {
+            return false;
+        };
+        let Some(f) = &self.followup else {
+            return false;
+        };
+        self.view.cursor = f.to_baseline_point(pick.position);
+        true
     }
 
     /// The top of the PET window sliders: the PET's maximum in display units.

@@ -91,6 +91,7 @@ impl App {
         // Pane targets and the egui textures registered for them lived on the old device.
         self.panes = PaneRenderer::new(gfx.copy_panes);
         self.mip.invalidate();
+        self.followup_mip.invalidate();
         // Ids the old egui renderer was to free; the new one never had them.
         self.free_later.clear();
         // The font atlas lived in the old egui renderer. The viewer installs no font
@@ -121,6 +122,16 @@ impl App {
         let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
         gfx.warm_up(&mut scene);
         self.scene = Some(scene);
+        self.followup_scene = self.model.followup.as_ref().map(|f| {
+            let s = &f.study;
+            let prepared = PreparedScene::new(
+                s.ct.as_deref(),
+                s.pet.as_deref(),
+                s.pet_display_factor as f32,
+                gfx.max_texture_dim(),
+            );
+            FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared)
+        });
         self.labels_shown = None;
         self.reference_shown = None;
         // Until every pane shows the study again, as after opening it.

@@ -35,6 +35,8 @@ pub struct SliceKey {
     /// Whether the reference mask is outlined.
     pub reference: bool,
     pub scene: SceneStamp,
+    /// The follow-up and its placement, when the pane draws the follow-up.
+    pub followup: Option<super::followup::FollowupKey>,
 }
 
 impl SliceKey {
@@ -58,6 +60,7 @@ impl SliceKey {
             selected: model.selected_lesion_id(),
             reference: s.reference_outline,
             scene,
+            followup: model.followup_key(pane),
         })
     }
 }

@@ -6,7 +6,15 @@
 //!
 //! ```text
 //! load PATH | load phantom     open a study (in the background)
-//! wait                         until loading has finished
+//! wait                         until loading has finished (a follow-up and its
+//!                              registration too)
+//! load-followup PATH|phantom   open a follow-up study of the open one (in the background),
+//!                              registered onto it on a worker
+//! flicker on|off               swap the follow-up layout's baseline column between
+//!                              baseline and follow-up every 0.6 s
+//! nudge DX DY DZ DEG           move the follow-up onto the baseline by hand: mm along
+//!                              patient x, y, z and degrees about the head-feet axis
+//! keyframe-followup PATH       the baseline and follow-up axial slices side by side as PNG
 //! scroll PANE N                scroll a slice pane (axial, coronal, sagittal) by N slices
 //! rotate DAZ DEL               turn the 3D camera by degrees
 //! drag PANE BUTTON DX DY       one mouse-move step of a drag in a pane (BUTTON: left, right,
@@ -25,7 +33,8 @@
 //! cursor X Y Z                 move the linked cursor (patient mm)
 //! maximise PANE | restore      layout (PANE: 3d, mip, axial, coronal, sagittal, or a plane
 //!                              with -ct, -pet or -fused: axial-pet, coronal-ct, ...)
-//! layout NAME                  2x2, pet-ct (CT, PET and fused rows with the PET MIP), 1x3
+//! layout NAME                  2x2, pet-ct (CT, PET and fused rows with the PET MIP), 1x3,
+//!                              follow-up (baseline left, follow-up right)
 //! pane-content PANE KIND       show ct, pet or fused in a slice pane of the layout
 //! pet-window LO HI             PET window of the PET-only slice panes
 //! mip-window LO HI             PET window of the MIP pane
@@ -80,6 +89,14 @@ use crate::render::transfer::CtPreset;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Load(Option<PathBuf>),
+    /// Open a follow-up study (`None`: the built-in phantom).
+    LoadFollowup(Option<PathBuf>),
+    /// Start or stop the flicker between baseline and follow-up.
+    Flicker(bool),
+    /// Nudge the follow-up: mm along x, y, z and degrees about z.
+    Nudge(f32, f32, f32, f32),
+    /// The baseline and follow-up axial slices side by side.
+    KeyFrameFollowup(PathBuf),
     Wait,
     Scroll(PaneId, i32),
     Rotate(f32, f32),
@@ -164,12 +181,17 @@ impl Command {
                 | Command::Ruler(..)
                 | Command::RoiSphere(..)
                 | Command::RoiEllipse(..)
+                | Command::Flicker(_)
+                | Command::Nudge(..)
         )
     }
 
     /// Whether the command needs what is on screen to be drawn at full quality first.
     pub fn needs_settled_view(&self) -> bool {
-        matches!(self, Command::Screenshot(_) | Command::KeyFrame(..))
+        matches!(
+            self,
+            Command::Screenshot(_) | Command::KeyFrame(..) | Command::KeyFrameFollowup(_)
+        )
     }
 }
 
@@ -264,6 +286,19 @@ fn parse_line(l: &str) -> Result<Command, String> {
             None | Some(&"phantom") => Command::Load(None),
             Some(_) => Command::Load(Some(PathBuf::from(a.0.join(" ")))),
         },
+        "load-followup" => match a.0.first() {
+            None => return Err("missing path (or 'phantom')".into()),
+            Some(&"phantom") => Command::LoadFollowup(None),
+            Some(_) => Command::LoadFollowup(Some(PathBuf::from(a.0.join(" ")))),
+        },
+        "flicker" => Command::Flicker(parse_on_off(a.0.first().copied())?),
+        "nudge" => Command::Nudge(
+            a.num(0, "x mm")?,
+            a.num(1, "y mm")?,
+            a.num(2, "z mm")?,
+            a.num(3, "degrees")?,
+        ),
+        "keyframe-followup" => Command::KeyFrameFollowup(a.path(0)?),
         "wait" => Command::Wait,
         "scroll" => Command::Scroll(a.pane(0)?, a.num(1, "slice count")?),
         "rotate" => Command::Rotate(a.num(0, "azimuth")?, a.num(1, "elevation")?),
@@ -297,8 +332,9 @@ fn parse_line(l: &str) -> Result<Command, String> {
         "layout" => {
             let name = a.word(0, "layout")?;
             Command::Layout(
-                Layout::parse(name)
-                    .ok_or_else(|| format!("unknown layout '{name}' (2x2, pet-ct, 1x3)"))?,
+                Layout::parse(name).ok_or_else(|| {
+                    format!("unknown layout '{name}' (2x2, pet-ct, 1x3, follow-up)")
+                })?,
             )
         }
         "pane-content" => {

@@ -36,6 +36,10 @@ pub struct Readiness {
 pub enum Effect {
     None,
     Load(Option<PathBuf>),
+    /// Open a follow-up study (`None`: the built-in phantom).
+    LoadFollowup(Option<PathBuf>),
+    /// Save the side-by-side follow-up key frame.
+    KeyFrameFollowup(PathBuf),
     Screenshot(PathBuf),
     KeyFrame(PathBuf, PaneId),
     ExportHotspots(PathBuf),
@@ -109,6 +113,8 @@ impl ScriptRunner {
                 || matches!(
                     cmd,
                     Command::Load(_)
+                        | Command::LoadFollowup(_)
+                        | Command::KeyFrameFollowup(_)
                         | Command::PacsSearch(_)
                         | Command::ReferenceLoad(_)
                         | Command::ExportSeg(_)
@@ -134,7 +140,7 @@ impl ScriptRunner {
 fn must_wait(cmd: &Command, ready: Readiness) -> bool {
     match cmd {
         Command::Wait => ready.loading,
-        Command::Screenshot(_) | Command::KeyFrame(..) => {
+        Command::Screenshot(_) | Command::KeyFrame(..) | Command::KeyFrameFollowup(_) => {
             ready.loading || !ready.settled || ready.hotspots_pending
         }
         Command::SelectLesion(_)
@@ -162,6 +168,13 @@ pub fn apply(
     let s = &mut model.view;
     match cmd {
         Command::Load(path) => return Ok(Effect::Load(path)),
+        Command::LoadFollowup(path) => return Ok(Effect::LoadFollowup(path)),
+        Command::Flicker(on) => model.flicker.set(on, Instant::now()),
+        Command::KeyFrameFollowup(path) => return Ok(Effect::KeyFrameFollowup(path)),
+        Command::Nudge(x, y, z, deg) => match &mut model.followup {
+            Some(f) => f.add_nudge(Vec3::new(x, y, z), deg),
+            None => return Err("no follow-up is open".into()),
+        },
         Command::Wait | Command::Release | Command::Sleep(_) => {}
         Command::Scroll(pane, n) => s.scroll(pane, n),
         Command::Rotate(a, e) => {

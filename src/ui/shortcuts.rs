@@ -71,6 +71,10 @@ pub fn apply(
         if i.key_pressed(Key::C) {
             v.cycle_content(pane);
         }
+        if i.key_pressed(Key::F) && model.followup.is_some() {
+            let on = !model.flicker.on();
+            model.flicker.set(on, std::time::Instant::now());
+        }
     });
     requests
 }

@@ -14,6 +14,11 @@ pub enum PaneId {
     /// The rotating PET MIP (see [`crate::analysis::mip`]).
     Mip,
     Slice(MprOrientation, SliceContent),
+    /// The follow-up study's fused slice of a plane (the follow-up layout's right column),
+    /// showing the baseline's plane mapped through the registration.
+    Followup(MprOrientation),
+    /// The follow-up study's PET MIP, at the baseline MIP's angle.
+    FollowupMip,
 }
 
 impl PaneId {
@@ -37,12 +42,19 @@ impl PaneId {
                     .into_iter()
                     .map(move |o| Self::Slice(o, c))
             }))
+            .chain(MprOrientation::ALL.map(Self::Followup))
+            .chain([Self::FollowupMip])
+    }
+
+    /// Whether the pane shows the follow-up study.
+    pub fn is_followup(self) -> bool {
+        matches!(self, Self::Followup(_) | Self::FollowupMip)
     }
 
     /// The MPR orientation of a slice pane.
     pub fn orientation(self) -> Option<MprOrientation> {
         match self {
-            Self::Slice(o, _) => Some(o),
+            Self::Slice(o, _) | Self::Followup(o) => Some(o),
             _ => None,
         }
     }
@@ -51,6 +63,7 @@ impl PaneId {
     pub fn content(self) -> Option<SliceContent> {
         match self {
             Self::Slice(_, c) => Some(c),
+            Self::Followup(_) => Some(SliceContent::Fused),
             _ => None,
         }
     }
@@ -72,6 +85,10 @@ impl PaneId {
             Self::Slice(Axial, Ct) => "axial-ct",
             Self::Slice(Coronal, Ct) => "coronal-ct",
             Self::Slice(Sagittal, Ct) => "sagittal-ct",
+            Self::Followup(Axial) => "followup-axial",
+            Self::Followup(Coronal) => "followup-coronal",
+            Self::Followup(Sagittal) => "followup-sagittal",
+            Self::FollowupMip => "followup-mip",
         }
     }
 
@@ -85,7 +102,7 @@ impl PaneId {
     /// A small number per pane, so that each slice pane draws with its own GPU uniforms.
     pub fn slot(self) -> usize {
         match self {
-            Self::ThreeD | Self::Mip => 0,
+            Self::ThreeD | Self::Mip | Self::FollowupMip => 0,
             Self::Slice(o, c) => {
                 let oi = MprOrientation::ALL
                     .iter()
@@ -93,6 +110,14 @@ impl PaneId {
                     .unwrap_or(0);
                 let ci = SliceContent::ALL.iter().position(|&x| x == c).unwrap_or(0);
                 ci * 3 + oi
+            }
+            // After the nine baseline slices.
+            Self::Followup(o) => {
+                let oi = MprOrientation::ALL
+                    .iter()
+                    .position(|&x| x == o)
+                    .unwrap_or(0);
+                9 + oi
             }
         }
     }
@@ -119,11 +144,14 @@ pub enum Layout {
     PetCt,
     /// The three planes of one kind ([`ViewerState::row_content`]) side by side.
     Row,
+    /// Follow-up reading: the baseline's fused axial and coronal slices and PET MIP in the
+    /// left column, the follow-up's (registered onto the baseline) in the right.
+    Followup,
 }
 
 impl Layout {
     /// Every layout, in menu order.
-    pub const ALL: [Layout; 3] = [Self::Quad, Self::PetCt, Self::Row];
+    pub const ALL: [Layout; 4] = [Self::Quad, Self::PetCt, Self::Row, Self::Followup];
 
     /// Name for scripts and menus.
     pub fn name(self) -> &'static str {
@@ -131,6 +159,7 @@ impl Layout {
             Self::Quad => "2x2",
             Self::PetCt => "pet-ct",
             Self::Row => "1x3",
+            Self::Followup => "follow-up",
         }
     }
 
@@ -138,6 +167,7 @@ impl Layout {
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "petct" | "reading" => Some(Self::PetCt),
+            "followup" => Some(Self::Followup),
             s => Self::ALL.into_iter().find(|l| l.name() == s),
         }
     }
@@ -354,6 +384,17 @@ impl ViewerState {
                 .chain([PaneId::Mip])
                 .collect(),
             Layout::Row => planes(self.row_content).to_vec(),
+            Layout::Followup => {
+                use MprOrientation::{Axial, Coronal};
+                vec![
+                    PaneId::AXIAL,
+                    PaneId::Followup(Axial),
+                    PaneId::CORONAL,
+                    PaneId::Followup(Coronal),
+                    PaneId::Mip,
+                    PaneId::FollowupMip,
+                ]
+            }
         }
     }
 
@@ -371,7 +412,7 @@ impl ViewerState {
         match self.layout {
             Layout::Quad => self.quad_content[i] = content,
             Layout::Row => self.row_content = content,
-            Layout::PetCt => return None,
+            Layout::PetCt | Layout::Followup => return None,
         }
         let new = pane.with_content(content);
         if self.maximised.is_some_and(|m| m.orientation().is_some()) {
@@ -396,7 +437,7 @@ impl ViewerState {
     /// The PET window and colour map a pane shows the PET with.
     pub fn pet_display(&self, pane: PaneId) -> PetDisplay {
         match pane {
-            PaneId::Mip => self.mip_view.display,
+            PaneId::Mip | PaneId::FollowupMip => self.mip_view.display,
             PaneId::Slice(_, SliceContent::Pet) => self.pet_only,
             _ => PetDisplay {
                 window: self.settings.pet_window,
@@ -476,7 +517,7 @@ impl ViewerState {
         let factor = (-amount * ZOOM_PER_PX).exp();
         match mpr_index(pane) {
             // The MIP always shows the whole PET.
-            None if pane == PaneId::Mip => {}
+            None if matches!(pane, PaneId::Mip | PaneId::FollowupMip) => {}
             None => self.camera.zoom(factor),
             Some(i) => self.mpr[i].zoom = (self.mpr[i].zoom / factor).clamp(0.2, 20.0),
         }
@@ -485,7 +526,7 @@ impl ViewerState {
     /// Middle-drag: pan a pane by a pixel delta, given the pane's mm per pixel.
     pub fn pan(&mut self, pane: PaneId, delta: Vec2, mm_per_px: f32) {
         match mpr_index(pane) {
-            None if pane == PaneId::Mip => {}
+            None if matches!(pane, PaneId::Mip | PaneId::FollowupMip) => {}
             None => self.camera.pan += Vec2::new(-delta.x, delta.y) * mm_per_px,
             Some(i) => self.mpr[i].pan -= delta * mm_per_px,
         }

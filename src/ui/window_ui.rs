@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::graphics::PaneCopy;
-use super::mip_pane::MipPane;
+use super::mip_pane::{MipPane, MipSource};
 use super::mip_view;
 use super::pane_renderer::PaneRenderer;
 use super::pane_view;
@@ -33,7 +33,7 @@ impl Laid {
     pub fn copies<'a>(
         &self,
         panes: &'a PaneRenderer,
-        mip: Option<&'a wgpu::Texture>,
+        (mip, followup_mip): (Option<&'a wgpu::Texture>, Option<&'a wgpu::Texture>),
         ppp: f32,
     ) -> Vec<PaneCopy<'a>> {
         self.copied
@@ -41,6 +41,7 @@ impl Laid {
             .filter_map(|&pane| {
                 let texture = match pane {
                     PaneId::Mip => mip?,
+                    PaneId::FollowupMip => followup_mip?,
                     p => panes.full_texture(p)?,
                 };
                 let r = self.rects.get(&pane)?;
@@ -58,6 +59,8 @@ impl Laid {
 pub struct PaneImages<'a> {
     pub panes: &'a PaneRenderer,
     pub mip: &'a mut MipPane,
+    /// The follow-up's MIP pane.
+    pub followup_mip: &'a mut MipPane,
 }
 
 /// Draws the UI, applying edits to the model and collecting actions.
@@ -70,14 +73,26 @@ pub fn draw(
     previous: &Laid,
     actions: &mut Vec<Action>,
 ) -> Laid {
-    let PaneImages { panes, mip } = images;
+    let PaneImages {
+        panes,
+        mip,
+        followup_mip,
+    } = images;
     let ctx = ui.ctx().clone();
     let hovered = hovered_pane(&ctx, &previous.rects);
     if super::shortcuts::apply(&ctx, model, hovered).key_frame {
         actions.push(Action::KeyFrame(PaneId::ThreeD, None));
     }
     if model.view.demo {
-        return demo(ui, model, panes, mip);
+        return demo(
+            ui,
+            model,
+            PaneImages {
+                panes,
+                mip,
+                followup_mip,
+            },
+        );
     }
     let panel = egui::Panel::left("controls")
         .resizable(false)
@@ -93,7 +108,12 @@ pub fn draw(
     egui::CentralPanel::no_frame().show(ui, |ui| {
         let full = ui.available_rect_before_wrap();
         let rects = pane_view::layout(full, &model.view);
-        laid = panes_in(ui, model, panes, mip, rects);
+        let images = PaneImages {
+            panes,
+            mip,
+            followup_mip,
+        };
+        laid = panes_in(ui, model, images, rects);
     });
     laid.panel = Some(panel);
     laid.hovered = hovered;
@@ -113,10 +133,14 @@ pub fn draw(
 fn panes_in(
     ui: &mut egui::Ui,
     model: &mut ReadingModel,
-    panes: &PaneRenderer,
-    mip: &mut MipPane,
+    images: PaneImages,
     rects: HashMap<PaneId, egui::Rect>,
 ) -> Laid {
+    let PaneImages {
+        panes,
+        mip,
+        followup_mip,
+    } = images;
     let ppp = ui.ctx().pixels_per_point();
     let mut laid = Laid::default();
     for (pane, rect) in rects {
@@ -126,7 +150,16 @@ fn panes_in(
             if mip.copied_texture().is_some() {
                 laid.copied.push(pane);
             }
-            mip_view::pane(ui, model, rect, mip.projection(), mip.egui_texture());
+            let shown = (mip.projection(), mip.egui_texture());
+            mip_view::pane(ui, model, rect, shown, MipSource::Baseline);
+            continue;
+        }
+        if pane == PaneId::FollowupMip {
+            if followup_mip.copied_texture().is_some() {
+                laid.copied.push(pane);
+            }
+            let shown = (followup_mip.projection(), followup_mip.egui_texture());
+            mip_view::pane(ui, model, rect, shown, MipSource::Followup);
             continue;
         }
         let texture = panes.texture(pane);
@@ -139,23 +172,12 @@ fn panes_in(
 }
 
 /// Demo mode: the 3D view fills the window above large buttons; no patient identifiers.
-fn demo(
-    ui: &mut egui::Ui,
-    model: &mut ReadingModel,
-    panes: &PaneRenderer,
-    mip: &mut MipPane,
-) -> Laid {
+fn demo(ui: &mut egui::Ui, model: &mut ReadingModel, images: PaneImages) -> Laid {
     egui::Panel::bottom("demo controls").show(ui, |ui| panels::demo_controls(ui, model));
     let mut laid = Laid::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
         let full = ui.available_rect_before_wrap();
-        laid = panes_in(
-            ui,
-            model,
-            panes,
-            mip,
-            HashMap::from([(PaneId::ThreeD, full)]),
-        );
+        laid = panes_in(ui, model, images, HashMap::from([(PaneId::ThreeD, full)]));
     });
     laid
 }

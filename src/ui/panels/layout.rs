@@ -31,7 +31,7 @@ pub fn section(ui: &mut egui::Ui, model: &mut ReadingModel) {
             let pane = PaneId::Slice(MprOrientation::Axial, v.row_content);
             content_choice(ui, v, pane, "planes show");
         }
-        Layout::PetCt => {}
+        Layout::PetCt | Layout::Followup => {}
     }
     let unit = model
         .study

@@ -3,6 +3,7 @@
 
 mod ct_window;
 mod demo;
+mod followup;
 mod hotspots;
 mod key_frames;
 mod layout;
@@ -34,6 +35,11 @@ pub enum Action {
     /// Open a study (empty: the built-in phantom).
     Open(Vec<PathBuf>),
     CancelLoad,
+    /// Open a follow-up study of the open one (empty: the built-in phantom).
+    OpenFollowup(Vec<PathBuf>),
+    /// Save the baseline and follow-up axial slices side by side (a generated name when no
+    /// path is given).
+    KeyFrameFollowup(Option<PathBuf>),
     /// Save a key frame of a pane (a generated name when no path is given).
     KeyFrame(PaneId, Option<PathBuf>),
     ExportHotspots(PathBuf),
@@ -55,6 +61,8 @@ pub struct PanelText {
     pub pacs: crate::ui::pacs::PacsBrowser,
     /// The reference mask's path (hot-spot section).
     pub reference: String,
+    /// The follow-up study's folder (study section).
+    pub followup: String,
 }
 
 /// The side panel's sections, top to bottom.
@@ -69,6 +77,7 @@ pub fn side_panel(
     series::section(ui, model, actions);
     ui.separator();
     layout::section(ui, model);
+    followup::section(ui, model, actions);
     ui.separator();
     ct_window::section(ui, model);
     ui.separator();

@@ -27,6 +27,21 @@ pub fn section(
         }
     });
     ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut text.followup)
+                .hint_text("follow-up folder")
+                .desired_width(PATH_FIELD_WIDTH),
+        );
+        let enabled = model.study.is_some() && !text.followup.trim().is_empty();
+        if ui
+            .add_enabled(enabled, egui::Button::new("Load follow-up"))
+            .clicked()
+        {
+            let path = PathBuf::from(text.followup.trim());
+            actions.push(Action::OpenFollowup(vec![path]));
+        }
+    });
+    ui.horizontal(|ui| {
         if ui.button("Phantom").clicked() {
             actions.push(Action::Open(Vec::new()));
         }
