@@ -179,18 +179,6 @@ impl ViewStudy {
         }
     }
 
-    /// The study date as YYYY-MM-DD (no other identifier), when the header has one.
-    pub fn study_date(&self) -> Option<String> {
-        let d = self.patient.study_date.as_deref()?.trim();
-        let digits = d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit());
-        Some(if digits {
-            format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
-        } else {
-            d.to_string()
-        })
-        .filter(|s| !s.is_empty())
-    }
-
     /// Why DICOM objects (a SEG, a Secondary Capture key frame) cannot be filed in this
     /// study, or `None` when they can: they copy the source's patient and study and refer
     /// to its series, which the built-in phantom and NIfTI files do not have.

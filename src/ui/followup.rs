@@ -35,6 +35,9 @@ pub struct Followup {
     pub generation: u64,
     /// The follow-up's PET MIP (at the baseline MIP's angle).
     pub mip: MipState,
+    /// Lesion tracking and PERCIST 1.0 under the registration (`None` while computed; an
+    /// error says why it cannot be assessed, e.g. no SUV).
+    pub response: Option<Result<crate::analysis::response::ResponseAssessment, String>>,
 }
 
 impl Followup {
@@ -49,6 +52,7 @@ impl Followup {
             pivot,
             generation,
             mip: MipState::default(),
+            response: None,
         }
     }
 

@@ -7,8 +7,11 @@ use super::app::App;
 use super::followup_registration::{estimate, Registration};
 use super::latest_worker::LatestWorker;
 use super::loader::{LoadOutcome, Loaded};
+use crate::analysis::response::ResponseAssessment;
 use crate::render::scene::FusedScene;
 use crate::study::ViewStudy;
+use crate::study_response::assess_view_pair;
+use crate::volume::RigidTransform;
 
 /// A registration to compute: the follow-up's generation, baseline and follow-up (the
 /// volumes are shared, not copied).
@@ -18,17 +21,29 @@ pub struct RegistrationJob {
     followup: ViewStudy,
 }
 
-/// A finished registration of follow-up `generation`.
+/// A finished registration of follow-up `generation`, and the PERCIST assessment under it.
 pub struct RegistrationDone {
     generation: u64,
     registration: Registration,
+    response: Result<ResponseAssessment, String>,
 }
 
 /// The registration worker: one thread, the newest job wins.
 pub fn registration_worker() -> LatestWorker<RegistrationJob, RegistrationDone> {
-    LatestWorker::start("registration", 1, |job: RegistrationJob| RegistrationDone {
-        generation: job.generation,
-        registration: estimate(&job.baseline, &job.followup),
+    LatestWorker::start("registration", 1, |job: RegistrationJob| {
+        let registration = estimate(&job.baseline, &job.followup);
+        // Tracking and PERCIST under the automatic registration (the reader's nudge moves
+        // the display; `petct response --nudge` re-assesses with one).
+        let transform = RigidTransform {
+            rotation: registration.to_baseline.matrix3,
+            translation: registration.to_baseline.translation,
+        };
+        let response = assess_view_pair(&job.baseline, &job.followup, &transform);
+        RegistrationDone {
+            generation: job.generation,
+            registration,
+            response,
+        }
     })
 }
 
@@ -61,6 +76,7 @@ impl App {
         if let Some(done) = self.registration.poll() {
             self.model
                 .accept_registration(done.generation, done.registration);
+            self.model.accept_response(done.generation, done.response);
         }
     }
 

@@ -32,14 +32,42 @@ impl Registration {
     }
 }
 
-/// Estimates the transform from follow-up to baseline patient space.
-///
-/// This is the seam where `analysis` registration plugs in: replace the body with the
-/// rigid CT-to-CT registration (returning its metric as `quality`) and the viewer needs
-/// no other change. For now it is translation only: the centroids of the body voxels of
-/// the two CTs (CT > -500 HU) are aligned; without a CT on both sides, the PET centroids
-/// (voxels above the volume's mean).
+/// Estimates the transform from follow-up to baseline patient space: the rigid (6 degrees of
+/// freedom) registration of `analysis::registration` (CT to CT on body outline and bone,
+/// else PET to PET), with its NCC as `quality`. Should it fail, the centroids are aligned
+/// ([`centroid_estimate`]) and the summary says so.
 pub fn estimate(baseline: &ViewStudy, followup: &ViewStudy) -> Registration {
+    match crate::study_response::register_view_pair(baseline, followup) {
+        Ok(r) => {
+            let t = r.followup_to_baseline;
+            let (shift, turn) = (r.translation_mm(), r.rotation_deg());
+            Registration {
+                to_baseline: DAffine3::from_mat3_translation(t.rotation, t.translation),
+                quality: Some(r.quality),
+                summary: format!(
+                    "rigid {}: ({:.1}, {:.1}, {:.1}) mm, ({:.1}, {:.1}, {:.1})°, NCC {:.3}",
+                    r.representation.name(),
+                    shift.x,
+                    shift.y,
+                    shift.z,
+                    turn.x,
+                    turn.y,
+                    turn.z,
+                    r.quality
+                ),
+            }
+        }
+        Err(e) => {
+            let mut fallback = centroid_estimate(baseline, followup);
+            fallback.summary = format!("{} (rigid registration failed: {e})", fallback.summary);
+            fallback
+        }
+    }
+}
+
+/// Translation only: the centroids of the body voxels of the two CTs (CT > -500 HU) are
+/// aligned; without a CT on both sides, the PET centroids (voxels above the volume's mean).
+pub fn centroid_estimate(baseline: &ViewStudy, followup: &ViewStudy) -> Registration {
     let ct = baseline
         .ct
         .as_deref()
@@ -124,11 +152,11 @@ mod tests {
         base.ct = Some(ct(DVec3::ZERO));
         let mut fu = ViewStudy::empty();
         fu.ct = Some(ct(DVec3::new(10.0, -4.0, 30.0)));
-        let r = estimate(&base, &fu);
+        let r = centroid_estimate(&base, &fu);
         let moved = r.to_baseline.transform_point3(DVec3::new(10.0, -4.0, 30.0));
         assert!(moved.abs_diff_eq(DVec3::ZERO, 1e-9), "{moved}");
         assert!(r.summary.contains("CT"), "{}", r.summary);
-        let none = estimate(&ViewStudy::empty(), &ViewStudy::empty());
+        let none = centroid_estimate(&ViewStudy::empty(), &ViewStudy::empty());
         assert_eq!(none.to_baseline, DAffine3::IDENTITY);
     }
 }

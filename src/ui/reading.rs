@@ -202,18 +202,57 @@ impl ReadingModel {
         true
     }
 
-    /// "baseline 2025-03-01" or "follow-up 2025-09-12" (the date when the header has one;
-    /// no other identifier): pane titles and the side-by-side key frame.
+    /// "baseline" or "follow-up +91 d" (days between the study dates when both headers have
+    /// one): pane titles and the side-by-side key frame. Dates themselves are identifiers and
+    /// stay out; the interval is what a reader compares by.
     pub fn study_label(&self, followup: bool) -> String {
-        let (name, study) = if followup {
-            ("follow-up", self.followup.as_ref().map(|f| &f.study))
-        } else {
-            ("baseline", self.study.as_ref())
-        };
-        match study.and_then(ViewStudy::study_date) {
-            Some(date) => format!("{name} {date}"),
-            None => name.to_string(),
+        if !followup {
+            return "baseline".into();
         }
+        let days = self.followup_days();
+        match days {
+            Some(d) => format!("follow-up {d:+.0} d"),
+            None => "follow-up".into(),
+        }
+    }
+
+    /// Days from the baseline's study date to the follow-up's, when both headers have one.
+    pub fn followup_days(&self) -> Option<f64> {
+        let date = |s: Option<&ViewStudy>| {
+            let d = s?.patient.study_date.as_deref()?.trim().to_string();
+            crate::dicom::datetime::Instant::from_date_time(&d, "000000")
+        };
+        date(self.followup.as_ref().map(|f| &f.study))
+            .zip(date(self.study.as_ref()))
+            .map(|(f, b)| f.seconds_since(b) / 86_400.0)
+    }
+
+    /// Takes the PERCIST assessment of follow-up `generation` (a stale one is dropped).
+    pub fn accept_response(
+        &mut self,
+        generation: u64,
+        response: Result<crate::analysis::response::ResponseAssessment, String>,
+    ) {
+        let Some(f) = self
+            .followup
+            .as_mut()
+            .filter(|f| f.generation == generation)
+        else {
+            return;
+        };
+        let line = match &response {
+            Ok(a) => format!(
+                "PERCIST 1.0: {} ({})",
+                serde_json::to_value(a.percist.category)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                a.percist.rule
+            ),
+            Err(e) => format!("no response assessment: {e}"),
+        };
+        f.response = Some(response);
+        self.message(line);
     }
 
     /// Whether a follow-up waits for its registration.

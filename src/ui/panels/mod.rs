@@ -11,6 +11,7 @@ mod measurements;
 mod pacs;
 mod pet;
 mod reference;
+mod response;
 mod series;
 mod status;
 mod study;
@@ -59,6 +60,8 @@ pub enum Action {
 pub struct PanelText {
     pub path: String,
     pub pacs: crate::ui::pacs::PacsBrowser,
+    /// The response chart's lesion choice and texture.
+    pub response: response::ResponseView,
     /// The reference mask's path (hot-spot section).
     pub reference: String,
     /// The follow-up study's folder (study section).
@@ -78,6 +81,7 @@ pub fn side_panel(
     ui.separator();
     layout::section(ui, model);
     followup::section(ui, model, actions);
+    response::section(ui, model, &mut text.response);
     ui.separator();
     ct_window::section(ui, model);
     ui.separator();
