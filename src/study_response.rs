@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use crate::analysis::registration::{register_rigid, Registration, RegistrationParams};
-use crate::analysis::response::{analyse_pair, assess_response, ResponseAssessment, ScanInput};
+use crate::analysis::response::{
+    analyse_pair, assess_response, ResponseAssessment, ScanAnalysis, ScanInput,
+};
 use crate::analysis::AnalysisError;
 use crate::dicom::{check_same_patient, scan, time_points, LoadOptions, Study, TimePoint};
 use crate::study::ViewStudy;
@@ -216,8 +218,17 @@ pub fn assess_view_pair(
     followup: &ViewStudy,
     followup_to_baseline: &RigidTransform,
 ) -> Result<ResponseAssessment, String> {
+    let (ba, fa) = analyse_view_pair(baseline, followup)?;
+    Ok(assess_response(&ba, &fa, followup_to_baseline))
+}
+
+/// The per-scan part of [`assess_view_pair`] (lesions, liver, SUL), which does not depend on
+/// the registration: keep it to re-assess cheaply under a nudged transform.
+pub fn analyse_view_pair(
+    baseline: &ViewStudy,
+    followup: &ViewStudy,
+) -> Result<(ScanAnalysis, ScanAnalysis), String> {
     let b = view_scan_input(baseline).map_err(|e| format!("baseline: {e}"))?;
     let f = view_scan_input(followup).map_err(|e| format!("follow-up: {e}"))?;
-    let (ba, fa) = analyse_pair(&b, &f).map_err(|e| e.to_string())?;
-    Ok(assess_response(&ba, &fa, followup_to_baseline))
+    analyse_pair(&b, &f).map_err(|e| e.to_string())
 }

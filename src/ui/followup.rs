@@ -38,6 +38,10 @@ pub struct Followup {
     /// Lesion tracking and PERCIST 1.0 under the registration (`None` while computed; an
     /// error says why it cannot be assessed, e.g. no SUV).
     pub response: Option<Result<crate::analysis::response::ResponseAssessment, String>>,
+    /// The transform `response` was assessed under, and the newest one asked for (they
+    /// differ while a nudge is re-assessed).
+    pub assessed_under: Option<DAffine3>,
+    pub requested_under: Option<DAffine3>,
 }
 
 impl Followup {
@@ -53,6 +57,8 @@ impl Followup {
             generation,
             mip: MipState::default(),
             response: None,
+            assessed_under: None,
+            requested_under: None,
         }
     }
 

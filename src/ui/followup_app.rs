@@ -7,10 +7,15 @@ use super::app::App;
 use super::followup_registration::{estimate, Registration};
 use super::latest_worker::LatestWorker;
 use super::loader::{LoadOutcome, Loaded};
-use crate::analysis::response::ResponseAssessment;
+use glam::DAffine3;
+
+use crate::analysis::response::{assess_response, ResponseAssessment, ScanAnalysis};
 use crate::render::scene::FusedScene;
 use crate::study::ViewStudy;
-use crate::study_response::assess_view_pair;
+use crate::study_response::analyse_view_pair;
+
+/// Both scans' analyses (baseline, follow-up).
+type Analyses = Box<(ScanAnalysis, ScanAnalysis)>;
 use crate::volume::RigidTransform;
 
 /// A registration to compute: the follow-up's generation, baseline and follow-up (the
@@ -19,30 +24,52 @@ pub struct RegistrationJob {
     generation: u64,
     baseline: ViewStudy,
     followup: ViewStudy,
+    /// `None`: register, then assess. `Some`: assess again under this (nudged) transform.
+    transform: Option<DAffine3>,
 }
 
 /// A finished registration of follow-up `generation`, and the PERCIST assessment under it.
 pub struct RegistrationDone {
     generation: u64,
-    registration: Registration,
+    /// `None` for a re-assessment.
+    registration: Option<Registration>,
     response: Result<ResponseAssessment, String>,
+    /// The follow-up -> baseline transform the response was assessed under.
+    assessed_under: DAffine3,
 }
 
 /// The registration worker: one thread, the newest job wins.
 pub fn registration_worker() -> LatestWorker<RegistrationJob, RegistrationDone> {
-    LatestWorker::start("registration", 1, |job: RegistrationJob| {
-        let registration = estimate(&job.baseline, &job.followup);
-        // Tracking and PERCIST under the automatic registration (the reader's nudge moves
-        // the display; `petct response --nudge` re-assesses with one).
-        let transform = RigidTransform {
-            rotation: registration.to_baseline.matrix3,
-            translation: registration.to_baseline.translation,
+    // The per-scan analyses of the newest follow-up, so that a nudge re-runs only the
+    // tracking and PERCIST (milliseconds), not the hot-spot search on both scans.
+    let mut cache: Option<(u64, Result<Analyses, String>)> = None;
+    LatestWorker::start("registration", 1, move |job: RegistrationJob| {
+        let registration = match job.transform {
+            Some(_) => None,
+            None => Some(estimate(&job.baseline, &job.followup)),
         };
-        let response = assess_view_pair(&job.baseline, &job.followup, &transform);
+        let under = job
+            .transform
+            .or(registration.as_ref().map(|r| r.to_baseline))
+            .unwrap_or(DAffine3::IDENTITY);
+        if cache.as_ref().is_none_or(|(g, _)| *g != job.generation) {
+            let analyses = analyse_view_pair(&job.baseline, &job.followup).map(Box::new);
+            cache = Some((job.generation, analyses));
+        }
+        let transform = RigidTransform {
+            rotation: under.matrix3,
+            translation: under.translation,
+        };
+        let response = match cache.as_ref().map(|(_, a)| a) {
+            Some(Ok(a)) => Ok(assess_response(&a.0, &a.1, &transform)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no analysis".into()),
+        };
         RegistrationDone {
             generation: job.generation,
             registration,
             response,
+            assessed_under: under,
         }
     })
 }
@@ -74,10 +101,35 @@ impl App {
             None => {}
         }
         if let Some(done) = self.registration.poll() {
+            if let Some(r) = done.registration {
+                self.model.accept_registration(done.generation, r);
+            }
             self.model
-                .accept_registration(done.generation, done.registration);
-            self.model.accept_response(done.generation, done.response);
+                .accept_response(done.generation, done.response, done.assessed_under);
         }
+        self.reassess_after_nudge();
+    }
+
+    /// Asks the worker to assess the response again once the reader's nudge has changed the
+    /// transform (the newest nudge wins; the previous result stays shown meanwhile).
+    fn reassess_after_nudge(&mut self) {
+        let (Some(f), Some(baseline)) = (&mut self.model.followup, &self.model.study) else {
+            return;
+        };
+        if f.registration.is_none() || f.requested_under.is_none() {
+            return;
+        }
+        let now = f.transform();
+        if f.requested_under == Some(now) {
+            return;
+        }
+        f.requested_under = Some(now);
+        self.registration.submit(RegistrationJob {
+            generation: f.generation,
+            baseline: baseline.clone(),
+            followup: f.study.clone(),
+            transform: Some(now),
+        });
     }
 
     /// Uploads a loaded follow-up, shows it and asks the worker for its registration.
@@ -108,6 +160,7 @@ impl App {
             generation,
             baseline,
             followup: study,
+            transform: None,
         });
     }
 }

@@ -232,6 +232,7 @@ impl ReadingModel {
         &mut self,
         generation: u64,
         response: Result<crate::analysis::response::ResponseAssessment, String>,
+        under: glam::DAffine3,
     ) {
         let Some(f) = self
             .followup
@@ -252,14 +253,17 @@ impl ReadingModel {
             Err(e) => format!("no response assessment: {e}"),
         };
         f.response = Some(response);
+        f.assessed_under = Some(under);
+        f.requested_under.get_or_insert(under);
         self.message(line);
     }
 
-    /// Whether a follow-up waits for its registration.
+    /// Whether a follow-up waits for its registration, or its response for re-assessment
+    /// after a nudge.
     pub fn registration_pending(&self) -> bool {
         self.followup
             .as_ref()
-            .is_some_and(|f| f.registration.is_none())
+            .is_some_and(|f| f.registration.is_none() || f.requested_under != f.assessed_under)
     }
 
     /// Whether a slice pane draws the follow-up: the follow-up column always, the

@@ -366,3 +366,29 @@ fn key_frame_buttons_save_the_pane_a_reader_looks_at() {
     let blocker = m.study.as_ref().unwrap().dicom_export_blocker();
     assert!(blocker.is_some_and(|b| b.contains("petct phantom")));
 }
+
+#[test]
+fn a_nudge_asks_for_a_new_assessment_until_one_under_it_arrives() {
+    use super::super::followup_registration::Registration;
+    use glam::DAffine3;
+    let mut m = opened();
+    let generation = m.open_followup(study()).unwrap();
+    assert!(m.registration_pending());
+    m.accept_registration(generation, Registration::identity("test"));
+    let none = Err("no SUV".to_string());
+    m.accept_response(generation, none.clone(), DAffine3::IDENTITY);
+    assert!(!m.registration_pending(), "assessed under the estimate");
+    let f = m.followup.as_mut().unwrap();
+    f.add_nudge(Vec3::X, 0.0);
+    let nudged = f.transform();
+    // The app asks the worker (requested_under) and waits for its answer.
+    f.requested_under = Some(nudged);
+    assert!(m.registration_pending(), "re-assessing after the nudge");
+    m.accept_response(generation + 1, none.clone(), nudged);
+    assert!(
+        m.registration_pending(),
+        "a stale follow-up's answer is dropped"
+    );
+    m.accept_response(generation, none, nudged);
+    assert!(!m.registration_pending());
+}

@@ -50,6 +50,12 @@ pub fn section(ui: &mut egui::Ui, model: &ReadingModel, view: &mut ResponseView)
         }
         Some(Ok(a)) => a,
     };
+    if f.requested_under != f.assessed_under {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.small("re-assessing under the nudged registration...");
+        });
+    }
     summary(ui, a);
     lesion_table(ui, a);
     chart(ui, a, f.generation, model.followup_days(), view);
