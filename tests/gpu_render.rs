@@ -180,6 +180,27 @@ fn empty_space_skipping_does_not_change_the_image() {
     }
 }
 
+#[test]
+fn releasing_the_cpu_texels_leaves_the_gpu_image_as_it_was() {
+    let Some(ctx) = gpu::gpu() else { return };
+    let ct = ct_volume();
+    let pet = pet_volume(DVec3::new(-30.0, 0.0, 0.0));
+    let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    let cam = camera(&scene);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let s = settings(RenderMode::FusedDvr);
+    let before = renderer
+        .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+        .unwrap();
+    scene.release_cpu_texels();
+    assert!(scene.ct.as_ref().unwrap().prepared.texels.is_empty());
+    assert!(scene.pet.as_ref().unwrap().prepared.texels.is_empty());
+    let after = renderer
+        .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
+        .unwrap();
+    gpu::assert_images_close("released-texels", &before, &after, 0.0, 0.0);
+}
+
 /// Centroid x of pixels brighter than a threshold.
 fn bright_centroid(img: &image::RgbaImage, threshold: u8) -> Option<(f32, f32)> {
     let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);

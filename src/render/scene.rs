@@ -191,6 +191,16 @@ impl FusedScene {
         }
     }
 
+    /// Frees the CPU copies of the uploaded texels (2 bytes per voxel: 315 MB for a
+    /// 512x512x600 CT), which only the CPU reference renderer reads after the upload. The
+    /// viewer calls it after every upload; it recovers a lost device by preparing again
+    /// from the volumes.
+    pub fn release_cpu_texels(&mut self) {
+        for v in [&mut self.ct, &mut self.pet].into_iter().flatten() {
+            v.prepared.texels = Vec::new();
+        }
+    }
+
     /// Uploads lesion ids (one per PET voxel on the PET grid as loaded, 0 none, as in
     /// `analysis::HotspotResult::labels`), once per segmentation; `None` or a size mismatch
     /// clears them. The selected lesion is [`super::settings::RenderSettings::selected_lesion`].

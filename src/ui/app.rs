@@ -233,6 +233,7 @@ impl App {
             seconds,
         } = *loaded;
         let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
+        scene.release_cpu_texels();
         gfx.warm_up(&mut scene);
         self.model
             .message(format!("loaded {label} in {seconds:.1} s"));

@@ -149,7 +149,8 @@ impl App {
                 .message("open a baseline study before its follow-up");
             return;
         };
-        let scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
+        let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
+        scene.release_cpu_texels();
         let Some(generation) = self.model.open_followup(study.clone()) else {
             return;
         };

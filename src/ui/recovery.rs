@@ -120,6 +120,7 @@ impl App {
             gfx.max_texture_dim(),
         );
         let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
+        scene.release_cpu_texels();
         gfx.warm_up(&mut scene);
         self.scene = Some(scene);
         self.followup_scene = self.model.followup.as_ref().map(|f| {
@@ -130,7 +131,9 @@ impl App {
                 s.pet_display_factor as f32,
                 gfx.max_texture_dim(),
             );
-            FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared)
+            let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
+            scene.release_cpu_texels();
+            scene
         });
         self.labels_shown = None;
         self.reference_shown = None;
