@@ -241,30 +241,17 @@ impl Client {
             "application/dicom+json",
             Some((&body, &content_type)),
         )?;
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(16 << 20)
-            .read_to_string()
-            .map_err(|e| transport(&url, e))?;
+        let text = read_text(&mut response, &url, 16 << 20)?;
         let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let failed = answer
-            .get("00081198")
-            .and_then(|s| s.get("Value"))
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+        // FailedSOPSequence and ReferencedSOPSequence of the store response.
+        let failed = sequence_len(&answer, "00081198").unwrap_or(0);
         if failed > 0 {
             return Err(DicomWebError::StoreRefused {
                 url,
                 reason: format!("{failed} of {} instances failed", instances.len()),
             });
         }
-        let stored = answer
-            .get("00081199")
-            .and_then(|s| s.get("Value"))
-            .and_then(Value::as_array)
-            .map_or(instances.len(), Vec::len);
-        Ok(stored)
+        Ok(sequence_len(&answer, "00081199").unwrap_or(instances.len()))
     }
 
     /// GET a QIDO-RS resource and parse its DICOM JSON array (204 or an empty body: none).
@@ -292,12 +279,7 @@ impl Client {
                 content_type,
             });
         }
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_string()
-            .map_err(|e| transport(&url, e))?;
+        let text = read_text(&mut response, &url, 64 << 20)?;
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
@@ -424,6 +406,29 @@ impl From<MultipartError> for DicomWebError {
             },
         }
     }
+}
+
+/// The answer's body as text, at most `limit` bytes.
+fn read_text(
+    response: &mut ureq::http::Response<ureq::Body>,
+    url: &str,
+    limit: u64,
+) -> Result<String, DicomWebError> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .map_err(|e| transport(url, e))
+}
+
+/// How many items a sequence attribute of DICOM JSON holds, when present.
+fn sequence_len(object: &Value, tag: &str) -> Option<usize> {
+    object
+        .get(tag)
+        .and_then(|s| s.get("Value"))
+        .and_then(Value::as_array)
+        .map(Vec::len)
 }
 
 fn transport(url: &str, error: ureq::Error) -> DicomWebError {

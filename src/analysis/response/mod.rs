@@ -78,8 +78,19 @@ pub struct ScanAnalysis {
     pub hotspots: HotspotResult,
     /// Injection to scan start, seconds.
     pub uptake_s: Option<f64>,
-    /// The CT, for guessing lesion organs.
-    pub ct: Option<Volume>,
+    /// Each lesion's organ (lesion id, organ), guessed from the CT around it while the
+    /// analysis had the CT, so that no copy of the CT is kept ("unknown" without a CT).
+    pub lesion_organs: Vec<(u32, &'static str)>,
+}
+
+impl ScanAnalysis {
+    /// The organ guessed for lesion `id`.
+    pub fn organ_of(&self, id: u32) -> &'static str {
+        self.lesion_organs
+            .iter()
+            .find(|(l, _)| *l == id)
+            .map_or("unknown", |(_, o)| o)
+    }
 }
 
 impl ScanAnalysis {
@@ -117,15 +128,22 @@ pub fn analyse_scan(
     let suv = super::suv_volume(input.pet, input.suv_factor);
     let hotspots = find_hotspots(&suv, input.ct, &HotspotParams::default())?;
     let liver = liver_reference(&values, input.ct, None)?;
+    let to_suv = input.suv_factor / factor;
+    let liver_suv = liver.suv_mean * to_suv;
+    let lesion_organs = hotspots
+        .lesions
+        .iter()
+        .map(|l| (l.id, tracking::organ_guess(input.ct, liver_suv, l)))
+        .collect();
     Ok(ScanAnalysis {
         scale,
         sul_unavailable,
         values,
-        to_suv: input.suv_factor / factor,
+        to_suv,
         liver,
         hotspots,
         uptake_s: input.uptake_s,
-        ct: input.ct.cloned(),
+        lesion_organs,
     })
 }
 

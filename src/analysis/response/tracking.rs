@@ -7,6 +7,7 @@ use super::peak::{percist_peak, voxels_near};
 use super::ScanAnalysis;
 use crate::analysis::{Category, Lesion, QUIET_LABEL_BIT};
 use crate::volume::RigidTransform;
+use crate::volume::Volume;
 
 /// Lesions match when their centroids (the follow-up's mapped into baseline space) lie within
 /// this distance.
@@ -107,7 +108,7 @@ pub fn track(
     let mut out = Vec::new();
     for (i, bl) in b.iter().enumerate() {
         let base = measure_lesion(baseline, bl);
-        let organ = organ_guess(baseline, bl);
+        let organ = baseline.organ_of(bl.id);
         let (status, fu, distance, overlap) = match pairs.iter().find(|p| p.0 == i) {
             Some(&(_, j, d, o)) => (
                 Status::Matched,
@@ -142,7 +143,7 @@ pub fn track(
         let site = followup_to_baseline.apply(fl.centroid_mm);
         let base = measure_site(baseline, site);
         let fu = measure_lesion(followup, fl);
-        let organ = organ_guess(followup, fl);
+        let organ = followup.organ_of(fl.id);
         out.push(tracked(
             out.len() as u32 + 1,
             Status::New,
@@ -323,8 +324,9 @@ pub fn measure_site(scan: &ScanAnalysis, centre_mm: DVec3) -> LesionMeasure {
 /// (lung below -400 HU, bone above 150 HU), and the liver when its surroundings take up
 /// about as much as the liver reference at liver-like CT numbers. "soft tissue" otherwise;
 /// "unknown" without a CT.
-fn organ_guess(scan: &ScanAnalysis, l: &Lesion) -> &'static str {
-    let Some(ct) = &scan.ct else {
+/// `liver_suv`: the liver reference mean in SUVbw.
+pub(super) fn organ_guess(ct: Option<&Volume>, liver_suv: f64, l: &Lesion) -> &'static str {
+    let Some(ct) = ct else {
         return "unknown";
     };
     let r = ((l.volume_ml * 3000.0 / (4.0 * std::f64::consts::PI)).cbrt() + 8.0).max(10.0);
@@ -347,7 +349,7 @@ fn organ_guess(scan: &ScanAnalysis, l: &Lesion) -> &'static str {
     }
     hu.sort_by(f32::total_cmp);
     let median = hu[hu.len() / 2];
-    let liver = scan.liver.suv_mean * scan.to_suv;
+    let liver = liver_suv;
     if median < -400.0 {
         "lung"
     } else if median > 150.0 {
