@@ -581,7 +581,7 @@ fn a_shifted_follow_up_is_registered_and_shows_the_lesion_where_the_baseline_doe
         "the registration gives the shift back: {line}"
     );
     // PETCT_FIGURE_DIR=DIR keeps the screenshot, the key frame and the shifted follow-up
-    // (for docs/followup-phantom.png).
+    // (to look at the result).
     if let Ok(keep) = std::env::var("PETCT_FIGURE_DIR") {
         let keep = Path::new(&keep);
         for f in [&shot, &key] {
