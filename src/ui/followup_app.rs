@@ -222,6 +222,12 @@ impl App {
             (&fview, &fplane),
             (w, h),
         )?;
+        // Orientation letters on each slice, as single-pane key frames have them.
+        let [l, r, t, b] = Axial.edge_letters();
+        let (mut baseline, mut later) = (baseline, later);
+        for img in [&mut baseline, &mut later] {
+            crate::annotate::draw_orientation_letters(img, l, r, t, b);
+        }
         let img = crate::annotate::side_by_side(
             (&baseline, &self.model.study_label(false)),
             (&later, &self.model.study_label(true)),
