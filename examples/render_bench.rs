@@ -95,11 +95,8 @@ fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 
 /// MiB of 2-byte voxels of the study's volumes, as uploaded (before any downsampling).
 fn volume_texture_mb(study: &petct::study::ViewStudy) -> f64 {
-    let voxels: usize = [&study.ct, &study.pet]
-        .into_iter()
-        .flatten()
-        .map(|v| v.data.len())
-        .sum();
+    let voxels = study.ct.as_ref().map_or(0, |v| v.data.len())
+        + study.pet.as_ref().map_or(0, |v| v.data.len());
     (voxels * 2) as f64 / (1024.0 * 1024.0)
 }
 
@@ -113,19 +110,18 @@ fn main() -> anyhow::Result<()> {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_deref(),
+        study.ct.as_ref(),
         study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
-    let describe = |v: &Option<std::sync::Arc<petct::volume::Volume>>| {
-        v.as_ref()
-            .map(|v| format!("{:?} @ {:?} mm", v.dims(), v.geometry.spacing))
+    let describe = |g: Option<&petct::volume::Geometry>| {
+        g.map(|g| format!("{:?} @ {:?} mm", g.dims, g.spacing))
             .unwrap_or_else(|| "none".into())
     };
     eprintln!(
         "CT {}, PET {}, adapter {adapter}",
-        describe(&study.ct),
-        describe(&study.pet)
+        describe(study.ct.as_ref().map(|v| &v.geometry)),
+        describe(study.pet.as_ref().map(|v| &v.geometry))
     );
     let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
     let texture_mb = volume_texture_mb(&study);

@@ -234,5 +234,16 @@ fn main() -> anyhow::Result<()> {
         refine.len(),
         started.elapsed().as_secs_f64()
     );
+    let first = |k: &str| {
+        report["startup"][k]
+            .as_f64()
+            .map_or("never".into(), |s| format!("{s:.2} s"))
+    };
+    println!(
+        "startup: first slice {}, first 3D image {}, full-quality 3D {} after the viewer started",
+        first("first_slice_s"),
+        first("first_3d_s"),
+        first("refined_3d_s")
+    );
     Ok(())
 }

@@ -24,6 +24,42 @@ fn inside_unit(p: vec3<f32>) -> bool {
     return all(p >= vec3<f32>(0.0)) && all(p <= vec3<f32>(1.0));
 }
 
+// A sample of a volume split into slabs along z (SlabPlan in src/render/gpu_volume.rs):
+// `c` is the whole volume's normalized texture coordinate; `s` is (step, count, depth,
+// full): slab k holds slices k * step onwards, `full` of them (fewer in the last), and
+// neighbours share a slice, so the sample is taken inside one slab exactly as one texture
+// would give it. Unused slab textures are bound to slab 0 and never sampled.
+// SLABBED is set by the pipeline (SlabVariants in src/render/pipeline_util.rs): the plain
+// pipeline compiles without the slab selection, which would slow every sample.
+override SLABBED: bool = false;
+
+fn sample_slabs(t0: texture_3d<f32>, t1: texture_3d<f32>, t2: texture_3d<f32>,
+                t3: texture_3d<f32>, smp: sampler, s: vec4<f32>, c: vec3<f32>) -> f32 {
+    if (!SLABBED || s.y < 1.5) {
+        return textureSampleLevel(t0, smp, c, 0.0).r;
+    }
+    // Continuous slice index, slice centres at integers.
+    let z = c.z * s.z - 0.5;
+    let k = clamp(floor(z / s.x), 0.0, s.y - 1.0);
+    let first = k * s.x;
+    let depth = min(s.w, s.z - first);
+    let lc = vec3<f32>(c.xy, (z - first + 0.5) / depth);
+    switch (u32(k)) {
+        case 0u: {
+            return textureSampleLevel(t0, smp, lc, 0.0).r;
+        }
+        case 1u: {
+            return textureSampleLevel(t1, smp, lc, 0.0).r;
+        }
+        case 2u: {
+            return textureSampleLevel(t2, smp, lc, 0.0).r;
+        }
+        default: {
+            return textureSampleLevel(t3, smp, lc, 0.0).r;
+        }
+    }
+}
+
 // Colormap at t in 0..1 (clamped), linear between entries.
 fn colormap_lookup(t: f32) -> vec3<f32> {
     let n = arrayLength(&colormap);

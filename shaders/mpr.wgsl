@@ -16,6 +16,8 @@ struct Uniforms {
     crosshair: vec4<f32>,   // cursor pixel x, y
     crosshair_colour: vec4<f32>,
     selection: vec4<u32>,   // selected lesion id (0: none), reference outline on (0/1), unused, unused
+    ct_slabs: vec4<f32>,    // slab layout (sample_slabs in common.wgsl)
+    pet_slabs: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -26,14 +28,28 @@ struct Uniforms {
 @group(0) @binding(5) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(6) var labels: texture_3d<u32>;
 @group(0) @binding(7) var reference_mask: texture_3d<u32>;
+// Slabs 1-3 of volumes deeper than one texture (slab 0 is ct_tex / pet_tex).
+@group(0) @binding(8) var ct_tex1: texture_3d<f32>;
+@group(0) @binding(9) var ct_tex2: texture_3d<f32>;
+@group(0) @binding(10) var ct_tex3: texture_3d<f32>;
+@group(0) @binding(11) var pet_tex1: texture_3d<f32>;
+@group(0) @binding(12) var pet_tex2: texture_3d<f32>;
+@group(0) @binding(13) var pet_tex3: texture_3d<f32>;
 
 #include "common.wgsl"
 
-fn sample(t: texture_3d<f32>, c: vec3<f32>) -> f32 {
+fn ct_sample(c: vec3<f32>) -> f32 {
     if (u.params.z > 0.5) {
-        return textureSampleLevel(t, nearest, c, 0.0).r;
+        return sample_slabs(ct_tex, ct_tex1, ct_tex2, ct_tex3, nearest, u.ct_slabs, c);
     }
-    return textureSampleLevel(t, lin, c, 0.0).r;
+    return sample_slabs(ct_tex, ct_tex1, ct_tex2, ct_tex3, lin, u.ct_slabs, c);
+}
+
+fn pet_sample(c: vec3<f32>) -> f32 {
+    if (u.params.z > 0.5) {
+        return sample_slabs(pet_tex, pet_tex1, pet_tex2, pet_tex3, nearest, u.pet_slabs, c);
+    }
+    return sample_slabs(pet_tex, pet_tex1, pet_tex2, pet_tex3, lin, u.pet_slabs, c);
 }
 
 @fragment
@@ -44,7 +60,7 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     if (u.ct.w > 0.5) {
         let tc = (u.ct_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
         if (inside_unit(tc)) {
-            let hu = sample(ct_tex, tc) * u.ct.z;
+            let hu = ct_sample(tc) * u.ct.z;
             rgb = vec3<f32>(clamp((hu - u.ct.x) / (u.ct.y - u.ct.x), 0.0, 1.0));
             has_ct = true;
         }
@@ -52,7 +68,7 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     if (u.pet.w > 0.5) {
         let pc = (u.pet_patient_to_tex * vec4<f32>(p, 1.0)).xyz;
         if (inside_unit(pc)) {
-            let v = sample(pet_tex, pc) * u.pet.z;
+            let v = pet_sample(pc) * u.pet.z;
             if (u.ct.w < 0.5) {
                 // PET alone: the whole window through the colormap.
                 rgb = colormap_lookup((v - u.pet.x) / (u.pet.y - u.pet.x));

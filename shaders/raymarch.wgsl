@@ -24,6 +24,8 @@ struct Uniforms {
     viewport: vec4<f32>,     // image width, height; piece edge and cell stride when spread
     flags: vec4<u32>,        // mode, feature bits, jitter seed, max steps
     selection: vec4<u32>,    // selected lesion id (0: none); permuted layout: blocks, inverse, blocks_x (0: none)
+    ct_slabs: vec4<f32>,     // slab layout (sample_slabs in common.wgsl)
+    pet_slabs: vec4<f32>,
 };
 
 const MODE_FUSED: u32 = 0u;
@@ -55,6 +57,13 @@ const FAR: f32 = 1.0e30;
 @group(0) @binding(8) var<storage, read> transfer: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(10) var labels: texture_3d<u32>;
+// Slabs 1-3 of volumes deeper than one texture (slab 0 is ct_tex / pet_tex).
+@group(0) @binding(11) var ct_tex1: texture_3d<f32>;
+@group(0) @binding(12) var ct_tex2: texture_3d<f32>;
+@group(0) @binding(13) var ct_tex3: texture_3d<f32>;
+@group(0) @binding(14) var pet_tex1: texture_3d<f32>;
+@group(0) @binding(15) var pet_tex2: texture_3d<f32>;
+@group(0) @binding(16) var pet_tex3: texture_3d<f32>;
 
 #include "common.wgsl"
 #include "permute.wgsl"
@@ -142,11 +151,12 @@ fn corrected_alpha(a_ref: f32, step: f32) -> f32 {
 }
 
 fn ct_value(tc: vec3<f32>) -> f32 {
-    return textureSampleLevel(ct_tex, lin, tc, 0.0).r * u.ct_dims.w;
+    return sample_slabs(ct_tex, ct_tex1, ct_tex2, ct_tex3, lin, u.ct_slabs, tc) * u.ct_dims.w;
 }
 
 fn pet_value(pc: vec3<f32>) -> f32 {
-    return textureSampleLevel(pet_tex, lin, pc, 0.0).r * u.pet_dims.w;
+    return sample_slabs(pet_tex, pet_tex1, pet_tex2, pet_tex3, lin, u.pet_slabs, pc) *
+        u.pet_dims.w;
 }
 
 // Patient-space gradient of HU by central differences of one texel.
@@ -199,7 +209,7 @@ fn brick_of(p_tex: vec3<f32>, dims: vec3<f32>, bricks: vec4<f32>) -> vec3<i32> {
 // Maximum intensity projection along [t_enter, t_exit] through one volume, with texture
 // coordinates tex_o + tex_d * t. Bricks whose maximum cannot raise the running maximum are
 // skipped (same sample lattice), and the ray stops once the window's top is reached.
-fn mip(vol: texture_3d<f32>, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: vec4<f32>,
+fn mip(is_pet: bool, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: vec4<f32>,
        m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>, t_enter: f32, t_exit: f32, jitter: f32,
        saturate: f32) -> f32 {
     let step = u.params.x;
@@ -230,7 +240,12 @@ fn mip(vol: texture_3d<f32>, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: v
             }
             checked_until = next;
         }
-        best = max(best, textureSampleLevel(vol, lin, c, 0.0).r * dims.w);
+        // A branch, not select(): select would sample both volumes.
+        if (is_pet) {
+            best = max(best, pet_value(c));
+        } else {
+            best = max(best, ct_value(c));
+        }
         k = k + 1;
     }
     return best;
@@ -330,7 +345,7 @@ fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     if (mode == MODE_PET_MIP) {
         var best = 0.0;
         if (use_pet) {
-            best = max(mip(pet_tex, pet_brick_range, u.pet_dims, u.pet_bricks, u.pet_patient_to_tex,
+            best = max(mip(true, pet_brick_range, u.pet_dims, u.pet_bricks, u.pet_patient_to_tex,
                            o, d, t_enter, t_exit, jitter, u.window.w), 0.0);
         }
         let s = clamp((best - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
@@ -339,7 +354,7 @@ fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     {
         var best = -FAR;
         if (use_ct) {
-            best = mip(ct_tex, ct_brick_range, u.ct_dims, u.ct_bricks, u.ct_patient_to_tex,
+            best = mip(false, ct_brick_range, u.ct_dims, u.ct_bricks, u.ct_patient_to_tex,
                        o, d, t_enter, t_exit, jitter, u.window.y);
         }
         let s = clamp((best - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);

@@ -220,7 +220,7 @@ mod tests {
     fn study(with_pet: bool) -> ViewStudy {
         ViewStudy {
             suv_notes: Vec::new(),
-            ct: Some(tiny_volume(Unit::Hounsfield)),
+            ct: Some(Arc::new(tiny_volume(Unit::Hounsfield).convert())),
             pet: with_pet.then(|| tiny_volume(Unit::BecquerelPerMl)),
             pet_display_factor: 1.0,
             pet_units_label: "SUV".into(),

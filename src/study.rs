@@ -9,13 +9,14 @@ use glam::Vec3;
 use crate::dicom::{load_study, DicomError, LoadOptions, PatientInfo, SeriesChoices};
 use crate::phantom::{generate, PhantomKind};
 use crate::render::settings::RenderMode;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 
 /// CT and PET ready for display, free of DICOM types. Cloning shares the volumes.
 #[derive(Clone)]
 pub struct ViewStudy {
-    /// CT in HU. Shared (`Arc`) so background workers can hold it without a copy.
-    pub ct: Option<Arc<Volume>>,
+    /// CT in HU, 16-bit as decoded and as the GPU samples it. Shared (`Arc`) so background
+    /// workers and the GPU upload can hold it without a copy.
+    pub ct: Option<Arc<HalfVolume>>,
     /// PET in its stored units (see `pet_display_factor`). Shared like `ct`.
     pub pet: Option<Arc<Volume>>,
     /// Multiplier from PET values to display units (SUVbw factor, or 1).
@@ -56,7 +57,7 @@ pub fn load_view_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Resu
         cancel.check()?;
         return Ok(ViewStudy {
             pet_display_factor: phantom.acquisition.suv_factor(),
-            ct: Some(Arc::new(phantom.ct)),
+            ct: Some(Arc::new(phantom.ct.convert())),
             pet: Some(Arc::new(phantom.pet)),
             pet_units_label: "SUV".into(),
             suv_available: true,

@@ -139,7 +139,7 @@ pub fn load_nifti_study(paths: &[PathBuf], options: &LoadOptions) -> anyhow::Res
         notes.push("SUV unavailable: a NIfTI PET carries no dose, weight or times".into());
     }
     Ok(ViewStudy {
-        ct: ct.map(|v| Arc::new(v.volume)),
+        ct: ct.map(|v| Arc::new(v.volume.convert())),
         pet: pet.map(|(v, _)| Arc::new(v.volume)),
         pet_display_factor: 1.0,
         pet_units_label: label,

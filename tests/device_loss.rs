@@ -57,7 +57,7 @@ fn drawing_images_on_a_lost_device_is_a_device_lost_error() {
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_deref(),
+        study.ct.as_ref(),
         study.pet.as_deref(),
         study.pet_display_factor as f32,
     );

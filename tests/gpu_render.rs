@@ -17,13 +17,14 @@ use petct::render::renderer::Renderer;
 use petct::render::scene::{FusedScene, PreparedScene};
 use petct::render::settings::{ClipPlane, RenderMode, RenderSettings};
 use petct::render::transfer::CtPreset;
-use petct::volume::{Geometry, Unit, Volume};
+use petct::volume::{Geometry, HalfVolume, Unit, Volume};
+use std::sync::Arc;
 
 const SIZE: u32 = 64;
 
 /// A small CT: air, an elliptic soft-tissue body, a bone rod along z, and a bone marker
 /// on the patient's left (+x).
-fn ct_volume() -> Volume {
+fn ct_volume() -> Arc<HalfVolume> {
     let dims = [40, 32, 24];
     let g = Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5));
     let mut data = Vec::with_capacity(dims.iter().product());
@@ -44,7 +45,11 @@ fn ct_volume() -> Volume {
             }
         }
     }
-    Volume::new(g, data, Unit::Hounsfield).unwrap()
+    Arc::new(
+        Volume::<f32>::new(g, data, Unit::Hounsfield)
+            .unwrap()
+            .convert(),
+    )
 }
 
 /// A PET on a coarser, shifted grid with a hot sphere (SUV 8) in a background of 1.
@@ -193,8 +198,8 @@ fn releasing_the_cpu_texels_leaves_the_gpu_image_as_it_was() {
         .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
         .unwrap();
     scene.release_cpu_texels();
-    assert!(scene.ct.as_ref().unwrap().prepared.texels.is_empty());
-    assert!(scene.pet.as_ref().unwrap().prepared.texels.is_empty());
+    assert!(scene.ct.as_ref().unwrap().prepared.texels().is_empty());
+    assert!(scene.pet.as_ref().unwrap().prepared.texels().is_empty());
     let after = renderer
         .render_3d_image(&ctx, &mut scene, &s, &cam, SIZE, SIZE)
         .unwrap();
@@ -276,7 +281,8 @@ fn pet_and_ct_points_at_one_patient_position_land_on_one_pixel() {
         }
         data
     };
-    let ct = Volume::new(ct_g.clone(), blob(&ct_g, 3.0, 2000.0), Unit::Hounsfield).unwrap();
+    let ct = Volume::<f32>::new(ct_g.clone(), blob(&ct_g, 3.0, 2000.0), Unit::Hounsfield).unwrap();
+    let ct = Arc::new(ct.convert());
     let pet = Volume::new(pet_g.clone(), blob(&pet_g, 6.0, 10.0), Unit::SuvBw).unwrap();
     let mut scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0);
     let mut cam = camera(&scene);
@@ -402,12 +408,14 @@ fn slice_panes_show_ct_pet_or_fused_and_pet_beyond_a_cropped_ct() {
     );
     // Fused with a CT cropped below this slice: the PET shows there, body included.
     let dims = [40, 32, 6];
-    let cropped = Volume::new(
-        Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5)),
-        ct.data[..dims.iter().product()].to_vec(),
-        Unit::Hounsfield,
-    )
-    .unwrap();
+    let cropped = Arc::new(
+        HalfVolume::new(
+            Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5)),
+            ct.data[..dims.iter().product()].to_vec(),
+            Unit::Hounsfield,
+        )
+        .unwrap(),
+    );
     let scene = FusedScene::new(&ctx.device, &ctx.queue, Some(&cropped), Some(&pet), 1.0e-3);
     view.content = SliceContent::Fused;
     let fused = render(
@@ -670,4 +678,156 @@ fn uploading_a_scene_prepared_on_a_worker_renders_like_fused_scene_new() {
     };
     let (a, b) = (render_mpr(&uploaded), render_mpr(&direct));
     gpu::assert_images_close("prepared-mpr", &a, &b, 1.0 / 255.0, 4.0 / 255.0);
+}
+
+/// A CT and a PET deeper than they are wide, as total-body studies are: a body, a spine
+/// running the whole length and bone spheres and PET hot spots on the slices where slabs
+/// meet (for a texture limit of 24: CT slices 23 and 46, PET slice 23).
+fn tall_study() -> (Arc<HalfVolume>, Volume) {
+    let ct_g = Geometry::axial(
+        [24, 20, 70],
+        [4.0, 4.0, 3.0],
+        DVec3::new(-46.0, -38.0, -103.5),
+    );
+    let boundaries = [
+        ct_g.voxel_to_patient(DVec3::new(11.5, 9.5, 23.0)),
+        ct_g.voxel_to_patient(DVec3::new(11.5, 9.5, 46.0)),
+    ];
+    let ct = volume_from(&ct_g, |p| {
+        let body = (p.x / 40.0).powi(2) + (p.y / 30.0).powi(2) < 1.0;
+        let spine = (p.x.powi(2) + (p.y - 15.0).powi(2)).sqrt() < 6.0;
+        let marker = boundaries
+            .iter()
+            .any(|b| (p - *b - DVec3::new(-18.0, 0.0, 0.0)).length() < 9.0);
+        if spine || marker {
+            1200.0
+        } else if body {
+            40.0
+        } else {
+            -1000.0
+        }
+    });
+    let pet_g = Geometry::axial(
+        [12, 10, 36],
+        [8.0, 8.0, 6.0],
+        DVec3::new(-44.0, -36.0, -105.0),
+    );
+    let pet_boundary = pet_g.voxel_to_patient(DVec3::new(5.5, 4.5, 23.0));
+    let pet = volume_from(&pet_g, |p| {
+        let body = (p.x / 40.0).powi(2) + (p.y / 30.0).powi(2) < 1.0;
+        let hot = boundaries
+            .iter()
+            .chain([&pet_boundary])
+            .any(|b| (p - *b - DVec3::new(16.0, 0.0, 0.0)).length() < 10.0);
+        1000.0
+            * if hot {
+                8.0
+            } else if body {
+                1.0
+            } else {
+                0.0
+            }
+    });
+    let ct = Volume::new(ct_g, ct, Unit::Hounsfield).unwrap();
+    let pet = Volume::new(pet_g, pet, Unit::BecquerelPerMl).unwrap();
+    (Arc::new(ct.convert()), pet)
+}
+
+/// Values of `f` at the voxel centres of a grid, x fastest.
+fn volume_from(g: &Geometry, f: impl Fn(DVec3) -> f64) -> Vec<f32> {
+    let d = g.dims;
+    let mut data = Vec::with_capacity(d.iter().product());
+    for k in 0..d[2] {
+        for j in 0..d[1] {
+            for i in 0..d[0] {
+                data.push(f(g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64))) as f32);
+            }
+        }
+    }
+    data
+}
+
+#[test]
+fn volumes_split_into_slabs_render_like_one_texture_without_seams() {
+    use petct::render::mpr::{MprOrientation, MprView};
+    use petct::render::prepared::TextureLimits;
+    let Some(ctx) = gpu::gpu() else { return };
+    let (ct, pet) = tall_study();
+    let lowered = TextureLimits {
+        max_dim_3d: 24,
+        budget_bytes: 1 << 30,
+    };
+    let mut split = FusedScene::with_limits(
+        &ctx.device,
+        &ctx.queue,
+        (Some(&ct), Some(&pet)),
+        1.0e-3,
+        lowered,
+    );
+    let mut whole = FusedScene::new(&ctx.device, &ctx.queue, Some(&ct), Some(&pet), 1.0e-3);
+    // Split, not downsampled: 70 CT slices in 3 slabs of 24 sharing a slice, 36 PET in 2.
+    assert!(split.warnings.is_empty(), "{:?}", split.warnings);
+    let (split_ct, split_pet) = (split.ct.as_ref().unwrap(), split.pet.as_ref().unwrap());
+    assert_eq!(split_ct.prepared.dims(), [24, 20, 70]);
+    assert_eq!((split_ct.slabs.count, split_pet.slabs.count), (3, 2));
+    assert_eq!(whole.ct.as_ref().unwrap().slabs.count, 1);
+    let mut renderer = Renderer::new(&ctx.device, OFFSCREEN_FORMAT);
+    let cam = {
+        let mut c = camera(&whole);
+        c.elevation_deg = 5.0;
+        c
+    };
+    for mode in [
+        RenderMode::FusedDvr,
+        RenderMode::PetMip,
+        RenderMode::CtMip,
+        RenderMode::CtDvr,
+    ] {
+        let s = settings(mode);
+        let a = renderer
+            .render_3d_image(&ctx, &mut split, &s, &cam, SIZE, SIZE)
+            .unwrap();
+        let b = renderer
+            .render_3d_image(&ctx, &mut whole, &s, &cam, SIZE, SIZE)
+            .unwrap();
+        gpu::assert_images_close(&format!("slabs-{mode:?}"), &a, &b, 1.0 / 255.0, 4.0 / 255.0);
+        // And the CPU reference, which samples the volume as one grid.
+        let cpu = cpu_render(&CpuScene {
+            ct: split.ct.as_ref().map(|v| &v.prepared),
+            pet: split.pet.as_ref().map(|v| &v.prepared),
+            uniforms: RaymarchUniforms::new(&split, &s, &cam, SIZE, SIZE),
+            settings: &s,
+        });
+        gpu::assert_images_close(
+            &format!("slabs-cpu-{mode:?}"),
+            &a,
+            &cpu,
+            1.0 / 255.0,
+            4.0 / 255.0,
+        );
+    }
+    // Slices across every slab boundary (coronal, sagittal) and on one (axial at CT slice 23).
+    let boundary = ct
+        .geometry
+        .voxel_to_patient(DVec3::new(11.5, 9.5, 23.0))
+        .as_vec3();
+    let s = settings(RenderMode::FusedDvr);
+    for orientation in [
+        MprOrientation::Coronal,
+        MprOrientation::Sagittal,
+        MprOrientation::Axial,
+    ] {
+        for nearest in [false, true] {
+            let mut view = MprView::new(orientation, boundary);
+            view.nearest = nearest;
+            let a = renderer
+                .render_mpr_image(&ctx, &split, &s, &view, SIZE, SIZE)
+                .unwrap();
+            let b = renderer
+                .render_mpr_image(&ctx, &whole, &s, &view, SIZE, SIZE)
+                .unwrap();
+            let name = format!("slabs-mpr-{orientation:?}-{nearest}");
+            gpu::assert_images_close(&name, &a, &b, 0.5 / 255.0, 2.0 / 255.0);
+        }
+    }
 }

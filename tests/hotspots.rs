@@ -44,7 +44,7 @@ fn nema_41_percent_finds_one_lesion_per_sphere_with_the_right_volumes() {
         method: Method::PercentOfMax { fraction: 0.41 },
         ..Default::default()
     };
-    let r = find_hotspots(&suv, Some(&p.ct), &params).unwrap();
+    let r = find_hotspots(&suv, Some(&p.ct.convert()), &params).unwrap();
     assert_eq!(r.lesions.len(), 6, "{:#?}", r.lesions);
     let mut matched = Vec::new();
     for sphere in &p.lesions {
@@ -105,7 +105,7 @@ fn nema_41_percent_finds_one_lesion_per_sphere_with_the_right_volumes() {
 #[test]
 fn torso_absolute_threshold_finds_every_planted_lesion() {
     let (p, suv) = torso();
-    let r = find_hotspots(suv, Some(&p.ct), &HotspotParams::default()).unwrap();
+    let r = find_hotspots(suv, Some(&p.ct.convert()), &HotspotParams::default()).unwrap();
     for l in &r.lesions {
         eprintln!(
             "lesion {:>2}: SUVmax {:6.2} SUVpeak {:6.2} {:8.2} mL at ({:.0}, {:.0}, {:.0}) CT {:?}",
@@ -223,7 +223,7 @@ fn torso_percist_proposes_a_liver_sphere() {
         method: Method::Percist,
         ..Default::default()
     };
-    let r = find_hotspots(suv, Some(&p.ct), &params).unwrap();
+    let r = find_hotspots(suv, Some(&p.ct.convert()), &params).unwrap();
     let liver = r.liver.clone().expect("liver reference");
     eprintln!(
         "{liver:?}, threshold {:.2}, {} lesions",
@@ -522,7 +522,7 @@ fn sts001_triage_puts_the_sarcoma_first_and_names_the_organs() {
 #[test]
 fn torso_triage_keeps_planted_lesions_suspicious_and_names_the_organs() {
     let (p, suv) = torso();
-    let r = find_hotspots(suv, Some(&p.ct), &HotspotParams::default()).unwrap();
+    let r = find_hotspots(suv, Some(&p.ct.convert()), &HotspotParams::default()).unwrap();
     eprint!("{}", petct::analysis::report::to_text(&r));
     for planted in &p.lesions {
         match nearest(&r, planted.centre_mm) {
@@ -557,7 +557,7 @@ fn torso_triage_keeps_planted_lesions_suspicious_and_names_the_organs() {
         min_volume_ml: 0.1,
         ..Default::default()
     };
-    let all = find_hotspots(suv, Some(&p.ct), &small).unwrap();
+    let all = find_hotspots(suv, Some(&p.ct.convert()), &small).unwrap();
     for planted in &p.lesions {
         let (l, d) = nearest(&all, planted.centre_mm).unwrap();
         assert!(d < 10.0, "{} not found at 0.1 mL ({d:.1} mm)", planted.name);
@@ -588,7 +588,7 @@ fn nema_spheres_are_suspicious() {
             method,
             ..Default::default()
         };
-        let r = find_hotspots(&suv, Some(&p.ct), &params).unwrap();
+        let r = find_hotspots(&suv, Some(&p.ct.convert()), &params).unwrap();
         assert!(r.lesions.len() >= 5, "{method:?}: {:?}", r.lesions);
         assert!(r.lesions.iter().all(|l| l.category == Category::Suspicious));
         if matches!(method, Method::PercentOfMax { .. }) {

@@ -32,9 +32,10 @@ fn torso() -> &'static Torso {
         let phantom = generate(PhantomKind::Torso);
         let factor = phantom.acquisition.suv_factor();
         let suv = suv_volume(&phantom.pet, factor);
-        let hotspots = find_hotspots(&suv, Some(&phantom.ct), &HotspotParams::default()).unwrap();
+        let ct = phantom.ct.convert();
+        let hotspots = find_hotspots(&suv, Some(&ct), &HotspotParams::default()).unwrap();
         let study = ViewStudy {
-            ct: Some(Arc::new(phantom.ct.clone())),
+            ct: Some(Arc::new(ct)),
             pet: Some(Arc::new(phantom.pet.clone())),
             pet_display_factor: factor,
             pet_units_label: "SUV".into(),

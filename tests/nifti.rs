@@ -122,7 +122,8 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let phantom = generate(PhantomKind::Torso);
         let suv = suv_volume(&phantom.pet, phantom.acquisition.suv_factor());
-        let truth = find_hotspots(&suv, Some(&phantom.ct), &HotspotParams::default()).unwrap();
+        let truth =
+            find_hotspots(&suv, Some(&phantom.ct.convert()), &HotspotParams::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut folders = Vec::new();
         for (name, order) in [("las", LAS), ("ras", RAS)] {

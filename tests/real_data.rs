@@ -105,12 +105,12 @@ fn sts001_affines_match_first_and_last_slice_positions() {
         return;
     };
     let study = load(std::slice::from_ref(&dir), None);
-    let ct = study.ct.unwrap().volume;
-    let pet = study.pet.unwrap().series.volume;
-    for (vol, sub) in [(&ct, "ct"), (&pet, "pet_bqml")] {
+    let ct = study.ct.unwrap().volume.geometry;
+    let pet = study.pet.unwrap().series.volume.geometry;
+    for (geometry, sub) in [(&ct, "ct"), (&pet, "pet_bqml")] {
         let ipp = positions(&dir.join(sub));
-        let m = vol.geometry.voxel_to_patient_matrix();
-        let n = vol.dims()[2] as f64;
+        let m = geometry.voxel_to_patient_matrix();
+        let n = geometry.dims[2] as f64;
         let first = m.transform_point3(DVec3::ZERO);
         let last = m.transform_point3(DVec3::new(0.0, 0.0, n - 1.0));
         assert!(
@@ -124,16 +124,16 @@ fn sts001_affines_match_first_and_last_slice_positions() {
         );
     }
     // A patient point in the thigh: both volumes map it to the same place and back.
-    let centre = ct.geometry.voxel_to_patient(DVec3::new(99.0, 101.0, 29.0));
-    for vol in [&ct, &pet] {
-        let v = vol.geometry.patient_to_voxel(centre);
-        assert!((vol.geometry.voxel_to_patient(v) - centre).length() < 1e-9);
-        let d = vol.dims();
+    let centre = ct.voxel_to_patient(DVec3::new(99.0, 101.0, 29.0));
+    for geometry in [&ct, &pet] {
+        let v = geometry.patient_to_voxel(centre);
+        assert!((geometry.voxel_to_patient(v) - centre).length() < 1e-9);
+        let d = geometry.dims;
         assert!(v.x >= 0.0 && v.y >= 0.0 && v.z >= 0.0);
         assert!(v.x < d[0] as f64 && v.y < d[1] as f64 && v.z < d[2] as f64);
     }
     // CT slices lie on PET slice planes (same frame of reference, same 3.27 mm slices).
-    let z = pet.geometry.patient_to_voxel(ct.geometry.origin).z;
+    let z = pet.patient_to_voxel(ct.origin).z;
     assert!(
         (z - z.round()).abs() < 0.02,
         "CT slice at PET slice coordinate {z}"

@@ -3,7 +3,7 @@
 
 use glam::DVec3;
 
-use crate::volume::{Geometry, Volume};
+use crate::volume::{Geometry, HalfVolume};
 
 /// Dimensions of a grid with its index arithmetic (`i = x + nx * (y + ny * z)`).
 #[derive(Debug, Clone, Copy)]
@@ -97,12 +97,12 @@ impl Affine {
 /// CT sampled at PET voxel centres (trilinear).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CtSampler<'a> {
-    ct: &'a Volume,
+    ct: &'a HalfVolume,
     pet_to_ct: Affine,
 }
 
 impl<'a> CtSampler<'a> {
-    pub fn new(pet: &Geometry, ct: &'a Volume) -> Self {
+    pub fn new(pet: &Geometry, ct: &'a HalfVolume) -> Self {
         Self {
             ct,
             pet_to_ct: Affine::between(pet, &ct.geometry),

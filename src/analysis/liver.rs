@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::liver_search::propose;
 use super::measure::sphere_fold;
 use super::AnalysisError;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 
 /// Radius of the PERCIST liver reference sphere (3 cm diameter).
 pub const LIVER_SPHERE_RADIUS_MM: f64 = 15.0;
@@ -70,7 +70,7 @@ impl LiverReference {
 /// [`propose_liver_reference`](super::propose_liver_reference)) when `centre` is None.
 pub fn liver_reference(
     suv: &Volume,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
     centre: Option<DVec3>,
 ) -> Result<LiverReference, AnalysisError> {
     match centre {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::grid::{Affine, CtSampler, Dims};
 use super::liver::{LiverReference, LIVER_SPHERE_RADIUS_MM};
 use super::AnalysisError;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 
 /// Spacing of the grid of candidate sphere centres searched by the automatic proposal.
 pub const LIVER_SEARCH_STEP_MM: f64 = 10.0;
@@ -37,7 +37,7 @@ const BODY_SUV: f32 = 0.2;
 /// cropped CT are judged on the PET alone. The one with the lowest coefficient of variation
 /// wins; CoVs within [`LIVER_COV_TIE`] of the lowest count as ties, won by the higher mean
 /// (then the lowest position).
-pub fn propose(suv: &Volume, ct: Option<&Volume>) -> Result<LiverReference, AnalysisError> {
+pub fn propose(suv: &Volume, ct: Option<&HalfVolume>) -> Result<LiverReference, AnalysisError> {
     let kernel = Kernel::new(suv);
     let centres = candidate_voxels(suv, &kernel);
     if centres.is_empty() {

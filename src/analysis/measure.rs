@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::grid::{Affine, CtSampler, Dims};
 use super::triage::Category;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 
 /// Radius in mm of a 1 mL sphere, the SUVpeak neighbourhood: `(3000 / (4 pi))^(1/3)`.
 pub const SUVPEAK_RADIUS_MM: f64 = 6.203_504_908_994;
@@ -69,7 +69,7 @@ pub(crate) struct Measurer<'a> {
 }
 
 impl<'a> Measurer<'a> {
-    pub fn new(suv: &'a Volume, ct: Option<&'a Volume>) -> Self {
+    pub fn new(suv: &'a Volume, ct: Option<&'a HalfVolume>) -> Self {
         Self {
             suv,
             dims: Dims::of(&suv.geometry),

@@ -52,7 +52,7 @@ use grid::{CtRange, CtSampler, Dims, Field};
 use measure::Measurer;
 use segment::PercentSettings;
 
-use crate::volume::{Unit, Volume};
+use crate::volume::{HalfVolume, Unit, Volume};
 
 /// How the lesion threshold is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -220,7 +220,7 @@ pub fn suv_volume(pet: &Volume, suv_factor: f64) -> Volume {
 /// constraint. See [`Method`] for the thresholds and [`HotspotParams`] for the filters.
 pub fn find_hotspots(
     suv: &Volume,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
     params: &HotspotParams,
 ) -> Result<HotspotResult, AnalysisError> {
     validate(suv, ct, params)?;
@@ -307,7 +307,7 @@ pub fn find_hotspots(
 /// Checks the inputs.
 fn validate(
     suv: &Volume,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
     params: &HotspotParams,
 ) -> Result<(), AnalysisError> {
     let dims = suv.geometry.dims;
@@ -384,7 +384,7 @@ fn not_excluded(suv: &Volume, regions: &Regions, points: &[DVec3]) -> Vec<usize>
 /// Measures the kept regions in parallel (ids not yet assigned).
 fn measure_all(
     suv: &Volume,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
     regions: &Regions,
     kept: &[usize],
 ) -> Result<Vec<(usize, Lesion)>, AnalysisError> {

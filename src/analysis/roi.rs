@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::grid::{Affine, Dims};
 use super::measure::{sphere_fold, SUVPEAK_RADIUS_MM};
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume, Voxel};
 
 /// A distance ruler between two patient points (LPS, mm).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -137,7 +137,7 @@ pub enum RoiError {
 pub fn roi_stats(
     roi: &Ellipsoid,
     pet: Option<(&Volume, &PetScale)>,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
 ) -> Result<RoiStats, RoiError> {
     let ok = roi.centre.is_finite() && roi.radii.is_finite() && roi.radii.min_element() > 0.0;
     if !ok {
@@ -217,7 +217,7 @@ fn scaled_peak(pet: &Volume, f: f32, centre: [usize; 3]) -> f64 {
     }
 }
 
-fn ct_stats(roi: &Ellipsoid, ct: &Volume) -> Option<CtRoiStats> {
+fn ct_stats(roi: &Ellipsoid, ct: &HalfVolume) -> Option<CtRoiStats> {
     // Welford's running mean and squared deviations: HU sums of a large ROI near -1000
     // would lose the variance to cancellation otherwise.
     let (n, mean, m2) = ellipsoid_fold(ct, roi, (0usize, 0.0f64, 0.0f64), |(n, mean, m2), v, _| {
@@ -240,8 +240,8 @@ fn ct_stats(roi: &Ellipsoid, ct: &Volume) -> Option<CtRoiStats> {
 
 /// Folds `f(acc, value, [x, y, z])` over the voxels whose centres lie inside `roi`, in
 /// increasing linear index order (z, then y, then x).
-fn ellipsoid_fold<A>(
-    vol: &Volume,
+fn ellipsoid_fold<A, T: Voxel>(
+    vol: &Volume<T>,
     roi: &Ellipsoid,
     init: A,
     mut f: impl FnMut(A, f32, [usize; 3]) -> A,
@@ -256,7 +256,7 @@ fn ellipsoid_fold<A>(
         for y in ys.clone() {
             for x in xs.clone() {
                 if roi.contains(to_patient.apply([x, y, z])) {
-                    acc = f(acc, vol.data[dims.index(x, y, z)], [x, y, z]);
+                    acc = f(acc, vol.data[dims.index(x, y, z)].to_f32(), [x, y, z]);
                 }
             }
         }
@@ -266,7 +266,7 @@ fn ellipsoid_fold<A>(
 
 /// The voxel index ranges covering the ROI's patient bounding box (any grid orientation);
 /// `None` when the box misses the grid.
-fn index_box(vol: &Volume, roi: &Ellipsoid) -> Option<[std::ops::Range<usize>; 3]> {
+fn index_box<T>(vol: &Volume<T>, roi: &Ellipsoid) -> Option<[std::ops::Range<usize>; 3]> {
     let g = &vol.geometry;
     let mut lo = DVec3::splat(f64::INFINITY);
     let mut hi = DVec3::splat(f64::NEG_INFINITY);
@@ -368,7 +368,7 @@ mod tests {
             set(&mut ct, cell, 10.0 * k as f32);
         }
         let roi = Ellipsoid::sphere(DVec3::splat(3.0), 1.0);
-        let s = roi_stats(&roi, None, Some(&ct)).unwrap();
+        let s = roi_stats(&roi, None, Some(&ct.convert())).unwrap();
         let h = s.ct.unwrap();
         assert_eq!(h.voxel_count, 7);
         assert!((h.hu_mean - 30.0).abs() < 1e-9);
@@ -403,7 +403,7 @@ mod tests {
     fn roi_beside_the_grid_has_no_figures_and_bad_shapes_are_errors() {
         let pet = grid(1.0, 5, Unit::SuvBw);
         let far = Ellipsoid::sphere(DVec3::splat(100.0), 5.0);
-        let s = roi_stats(&far, Some((&pet, &suv_scale(1.0))), Some(&pet)).unwrap();
+        let s = roi_stats(&far, Some((&pet, &suv_scale(1.0))), Some(&pet.convert())).unwrap();
         assert_eq!(
             s,
             RoiStats {

@@ -142,7 +142,7 @@ fn ct_range_keeps_only_voxels_in_range() {
     let mut v = background([20, 20, 20]);
     // A bar across x = 0 (patient x from -12 to +10 mm).
     fill(&mut v, [4, 8, 8], [16, 12, 12], 5.0);
-    let ct = half_ct();
+    let ct = half_ct().convert();
     let all = find_hotspots(&v, Some(&ct), &abs(2.5)).unwrap();
     assert_eq!(all.lesions[0].voxel_count, 12 * 16);
     let hu = all.lesions[0].ct_hu_mean.unwrap();

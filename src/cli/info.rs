@@ -184,15 +184,23 @@ fn print_time_points(points: &[TimePointReport]) {
 fn run_nifti(args: &InfoArgs, paths: &[PathBuf]) -> anyhow::Result<()> {
     let study = crate::study_nifti::load_nifti_study(paths, &args.study.load_options())?;
     let mut reports = Vec::new();
-    for (modality, volume) in [("CT", &study.ct), ("PT", &study.pet)] {
-        let Some(v) = volume else { continue };
-        let units = v.unit.label().to_string();
+    // (geometry, unit, statistics) of each volume; the CT is 16-bit, the PET f32.
+    let ct = study.ct.as_ref().map(|v| (&v.geometry, &v.unit, v.stats()));
+    let pet = study
+        .pet
+        .as_ref()
+        .map(|v| (&v.geometry, &v.unit, v.stats()));
+    for (modality, volume) in [("CT", ct), ("PT", pet)] {
+        let Some((geometry, unit, stats)) = volume else {
+            continue;
+        };
+        let units = unit.label().to_string();
         let mut r = empty_report(modality, &units);
-        fill_geometry(&mut r, &v.geometry);
-        r.slice_count = v.geometry.dims[2];
+        fill_geometry(&mut r, geometry);
+        r.slice_count = geometry.dims[2];
         if modality == "PT" && study.suv_available {
             r.suv_factor = Some(study.pet_display_factor);
-            set_stats(&mut r, v.stats().scaled(study.pet_display_factor), "SUVbw");
+            set_stats(&mut r, stats.scaled(study.pet_display_factor), "SUVbw");
             r.suv_max = r.max;
         } else {
             if modality == "PT" {
@@ -200,7 +208,7 @@ fn run_nifti(args: &InfoArgs, paths: &[PathBuf]) -> anyhow::Result<()> {
                     "a NIfTI PET in {units} carries no dose, weight or times"
                 ));
             }
-            set_stats(&mut r, v.stats(), &units);
+            set_stats(&mut r, stats, &units);
         }
         reports.push(r);
     }

@@ -250,13 +250,24 @@ fn camera(args: &RenderArgs, scene: &FusedScene, mode: RenderMode) -> OrbitCamer
 
 /// Runs `petct render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let study = load_view_study(&args.paths, &args.study.load_options())?;
+    tracing::debug!(
+        "study loaded after {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     for note in &study.notes {
         eprintln!("{note}");
     }
     let ctx = GpuContext::new_headless()?;
-    tracing::info!("rendering on {}", ctx.adapter_description());
-    render_study(&ctx, args, &study)
+    tracing::info!(
+        "rendering on {} (ready after {:.2} s)",
+        ctx.adapter_description(),
+        started.elapsed().as_secs_f64()
+    );
+    render_study(&ctx, args, &study)?;
+    tracing::debug!("done after {:.2} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Renders a loaded study as `args` say, on a given GPU context. A device lost on the way
@@ -266,11 +277,12 @@ pub fn render_study(ctx: &GpuContext, args: &RenderArgs, study: &ViewStudy) -> a
     let mut scene = FusedScene::new(
         &ctx.device,
         &ctx.queue,
-        study.ct.as_deref(),
+        study.ct.as_ref(),
         study.pet.as_deref(),
         study.pet_display_factor as f32,
     );
     ctx.check_lost()?;
+    tracing::debug!("volumes uploaded");
     for w in &scene.warnings {
         eprintln!("warning: {w}");
     }

@@ -12,27 +12,29 @@ use super::cancel::CancelFlag;
 use super::error::DicomError;
 use super::scan::{error_chain, open_dicom};
 use super::series::Series;
+use crate::volume::Voxel;
 
 /// Slices of one file and where their values go.
-type FileJob<'a> = (usize, Vec<(SliceSource, &'a mut [f32])>);
+type FileJob<'a, T> = (usize, Vec<(SliceSource, &'a mut [T])>);
 
-/// Decodes every slice of an assembled series into one `f32` buffer (x fastest, slices in
-/// assembly order), values rescaled to physical units. Also returns warnings about
+/// Decodes every slice of an assembled series into one buffer of `T` (x fastest, slices in
+/// assembly order), values rescaled to physical units and converted to `T` straight away
+/// (a CT decodes to 16-bit floats without an f32 copy). Also returns warnings about
 /// inconsistencies that were resolved (one per file at most).
 ///
 /// Stops with [`DicomError::Cancelled`] once `cancel` is set: checked before each file is
 /// opened and before each frame is converted, i.e. per slice.
-pub fn decode_series(
+pub fn decode_series<T: Voxel>(
     series: &Series,
     assembly: &Assembly,
     cancel: &CancelFlag,
-) -> Result<(Vec<f32>, Vec<String>), DicomError> {
+) -> Result<(Vec<T>, Vec<String>), DicomError> {
     let [nx, ny, nz] = assembly.geometry.dims;
     let slice_len = nx * ny;
-    let mut data = vec![0.0f32; slice_len * nz];
+    let mut data = vec![T::from_f32(0.0); slice_len * nz];
     // Group slices by file so a multi-frame file is opened and decoded once.
-    let mut chunks: Vec<Option<&mut [f32]>> = data.chunks_mut(slice_len).map(Some).collect();
-    let mut jobs: Vec<FileJob<'_>> = Vec::new();
+    let mut chunks: Vec<Option<&mut [T]>> = data.chunks_mut(slice_len).map(Some).collect();
+    let mut jobs: Vec<FileJob<'_, T>> = Vec::new();
     let mut job_of_file = vec![usize::MAX; series.files.len()];
     for (k, src) in assembly.slices.iter().enumerate() {
         let Some(chunk) = chunks[k].take() else {
@@ -53,10 +55,10 @@ pub fn decode_series(
     Ok((data, warnings))
 }
 
-fn decode_file_into(
+fn decode_file_into<T: Voxel>(
     series: &Series,
     file: usize,
-    targets: Vec<(SliceSource, &mut [f32])>,
+    targets: Vec<(SliceSource, &mut [T])>,
     cancel: &CancelFlag,
 ) -> Result<Option<String>, DicomError> {
     cancel.check()?;
@@ -219,14 +221,14 @@ fn native_format(
 }
 
 impl NativeSamples<'_> {
-    fn convert_range(
+    fn convert_range<T: Voxel>(
         &self,
         start: usize,
         len: usize,
         format: &SampleFormat,
         slope: f64,
         intercept: f64,
-        out: &mut [f32],
+        out: &mut [T],
     ) -> Result<(), String> {
         let end = start + len;
         let short = || "pixel data shorter than the image size".to_string();
@@ -264,33 +266,33 @@ struct SampleFormat {
 impl SampleFormat {
     /// Converts raw sample words to `stored * slope + intercept`, keeping only the stored
     /// bits and sign-extending when signed.
-    fn convert_words(
+    fn convert_words<T: Voxel>(
         &self,
         words: impl Iterator<Item = u32>,
         slope: f64,
         intercept: f64,
-        out: &mut [f32],
+        out: &mut [T],
     ) {
         let (slope, intercept) = (slope as f32, intercept as f32);
         let unused = 32 - u32::from(self.bits_stored.clamp(1, 32));
         if self.signed {
             out.iter_mut().zip(words).for_each(|(o, w)| {
-                *o = (((w << unused) as i32) >> unused) as f32 * slope + intercept;
+                *o = T::from_f32((((w << unused) as i32) >> unused) as f32 * slope + intercept);
             });
         } else {
             out.iter_mut().zip(words).for_each(|(o, w)| {
-                *o = ((w << unused) >> unused) as f32 * slope + intercept;
+                *o = T::from_f32(((w << unused) >> unused) as f32 * slope + intercept);
             });
         }
     }
 
     /// Converts native-endian samples to `stored * slope + intercept`.
-    fn convert(
+    fn convert<T: Voxel>(
         &self,
         bytes: &[u8],
         slope: f64,
         intercept: f64,
-        out: &mut [f32],
+        out: &mut [T],
     ) -> Result<(), String> {
         if bytes.len() < out.len() * self.bytes {
             return Err("pixel data shorter than the image size".into());

@@ -10,7 +10,9 @@ use super::header::PatientInfo;
 use super::scan::{scan_cancellable, ScanResult};
 use super::series::{choose_ct, choose_pet, ct_options, pet_options, Series, SeriesOption};
 use super::suv::{calibrate, SuvCalibration, SuvInputs, SuvOverrides};
-use crate::volume::{Unit, Volume, VolumeError};
+use half::f16;
+
+use crate::volume::{Unit, Volume, VolumeError, Voxel};
 
 /// How to load a study.
 #[derive(Debug, Clone, Default)]
@@ -39,12 +41,13 @@ pub struct SeriesSummary {
     pub frame_of_reference_uid: Option<String>,
 }
 
-/// A decoded, geometrically checked series.
+/// A decoded, geometrically checked series, with values of type `T` (f32 unless said
+/// otherwise: a study's CT is 16-bit, see [`Study::ct`]).
 #[derive(Debug, Clone)]
-pub struct LoadedSeries {
+pub struct LoadedSeries<T = f32> {
     pub summary: SeriesSummary,
     /// Voxel values in physical units (HU for CT, the PET's own units for PET).
-    pub volume: Volume,
+    pub volume: Volume<T>,
     /// Things a reader should know (gantry tilt, ...).
     pub warnings: Vec<String>,
 }
@@ -74,7 +77,9 @@ impl PetSeries {
 /// A loaded PET-CT study.
 #[derive(Debug)]
 pub struct Study {
-    pub ct: Option<LoadedSeries>,
+    /// The CT in HU as 16-bit floats ([`HalfVolume`]): decoded straight into the form the
+    /// GPU samples, at half the memory of f32.
+    pub ct: Option<LoadedSeries<f16>>,
     pub pet: Option<PetSeries>,
     /// Patient identifiers: shown or exported only when the user asks.
     pub patient: PatientInfo,
@@ -108,12 +113,20 @@ pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
     load_series_cancellable(series, &CancelFlag::default())
 }
 
-/// [`load_series`] that stops with [`DicomError::Cancelled`] when `cancel` is set (checked per
-/// slice while decoding).
-pub fn load_series_cancellable(
+/// Loads a CT series as 16-bit floats ([`HalfVolume`]), decoding straight into them.
+pub fn load_ct_series(
     series: &Series,
     cancel: &CancelFlag,
-) -> Result<LoadedSeries, DicomError> {
+) -> Result<LoadedSeries<f16>, DicomError> {
+    load_series_cancellable(series, cancel)
+}
+
+/// [`load_series`] that stops with [`DicomError::Cancelled`] when `cancel` is set (checked per
+/// slice while decoding), with values of type `T`.
+pub fn load_series_cancellable<T: Voxel>(
+    series: &Series,
+    cancel: &CancelFlag,
+) -> Result<LoadedSeries<T>, DicomError> {
     cancel.check()?;
     let assembly = assemble(series)?;
     let (data, decode_warnings) = decode_series(series, &assembly, cancel)?;
@@ -214,7 +227,7 @@ pub fn load_scanned(
         || {
             ct_choice
                 .as_ref()
-                .map(|c| load_series_cancellable(&series[c.index], cancel))
+                .map(|c| load_ct_series(&series[c.index], cancel))
         },
         || {
             pet_choice.as_ref().map(|c| {

@@ -9,10 +9,9 @@ use bytemuck::{Pod, Zeroable};
 use glam::{DVec3, Vec2, Vec3};
 
 use super::context::GpuContext;
-use super::gpu_volume::rgba_buffer;
+use super::gpu_volume::{rgba_buffer, slab_entry};
 use super::pipeline_util::{
-    clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
-    uniform_entry,
+    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
 };
 use super::raymarch::colormap_entries;
 use super::scene::FusedScene;
@@ -198,10 +197,13 @@ pub struct MprUniforms {
     /// x: the selected lesion id (0 none); y: 1 to outline the reference mask; the rest
     /// unused.
     pub selection: [u32; 4],
+    /// Slab layouts ([`super::gpu_volume::SlabPlan::uniform`]).
+    pub ct_slabs: [f32; 4],
+    pub pet_slabs: [f32; 4],
 }
 
-// Four matrices and nine vectors, as the WGSL struct.
-const _: () = assert!(std::mem::size_of::<MprUniforms>() == 4 * 64 + 9 * 16);
+// Four matrices and eleven vectors, as the WGSL struct.
+const _: () = assert!(std::mem::size_of::<MprUniforms>() == 4 * 64 + 11 * 16);
 
 impl MprUniforms {
     /// Uniforms for a pane drawing `plane` (patient mm of `scene`).
@@ -251,13 +253,15 @@ impl MprUniforms {
                 0,
                 0,
             ],
+            ct_slabs: ct.slabs.uniform(),
+            pet_slabs: pet.slabs.uniform(),
         }
     }
 }
 
 /// Long-lived GPU objects of the MPR pipeline.
 pub struct MprPipeline {
-    pipeline: wgpu::RenderPipeline,
+    pipeline: SlabVariants,
     layout: wgpu::BindGroupLayout,
     linear: wgpu::Sampler,
     nearest: wgpu::Sampler,
@@ -270,6 +274,8 @@ pub struct MprPipeline {
 pub struct MprDrawData {
     uniforms: wgpu::Buffer,
     bind_group: Option<wgpu::BindGroup>,
+    /// Whether a volume of the scene is split into slabs (the slabbed pipeline draws it).
+    slabbed: bool,
 }
 
 impl MprDrawData {
@@ -283,6 +289,7 @@ impl MprDrawData {
                 mapped_at_creation: false,
             }),
             bind_group: None,
+            slabbed: false,
         }
     }
 }
@@ -306,6 +313,12 @@ impl MprPipeline {
                 storage_entry(5),
                 texture_3d_entry(6, wgpu::TextureSampleType::Uint),
                 texture_3d_entry(7, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(8, float),
+                texture_3d_entry(9, float),
+                texture_3d_entry(10, float),
+                texture_3d_entry(11, float),
+                texture_3d_entry(12, float),
+                texture_3d_entry(13, float),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -313,7 +326,7 @@ impl MprPipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = fullscreen_pipeline(device, &module, &pipeline_layout, "fs_main", target);
+        let pipeline = SlabVariants::new(device, (&module, &pipeline_layout), "fs_main", target);
         let colormap = super::colormap::Colormap::HotIron;
         Self {
             pipeline,
@@ -347,6 +360,8 @@ impl MprPipeline {
         }
         let u = MprUniforms::new(scene, settings, view, plane);
         queue.write_buffer(&pane.uniforms, 0, bytemuck::bytes_of(&u));
+        pane.slabbed = scene.slabbed();
+        self.pipeline.ensure(device, pane.slabbed);
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
         pane.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -359,11 +374,11 @@ impl MprPipeline {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&ct.texture_view),
+                    resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&pet.texture_view),
+                    resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
                 },
                 wgpu::BindGroupEntry {
                     binding: 3,
@@ -385,6 +400,12 @@ impl MprPipeline {
                     binding: 7,
                     resource: wgpu::BindingResource::TextureView(&scene.reference().view),
                 },
+                slab_entry(8, ct, 1),
+                slab_entry(9, ct, 2),
+                slab_entry(10, ct, 3),
+                slab_entry(11, pet, 1),
+                slab_entry(12, pet, 2),
+                slab_entry(13, pet, 3),
             ],
         }));
     }
@@ -392,7 +413,7 @@ impl MprPipeline {
     /// Records a pane's draw.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, pane: &MprDrawData) {
         if let Some(bind_group) = &pane.bind_group {
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(self.pipeline.get(pane.slabbed));
             pass.set_bind_group(0, bind_group, &[]);
             pass.draw(0..3, 0..1);
         }

@@ -81,6 +81,17 @@ pub fn fullscreen_pipeline(
     fragment_entry: &str,
     target: wgpu::TextureFormat,
 ) -> wgpu::RenderPipeline {
+    fullscreen_pipeline_with(device, (module, layout), fragment_entry, target, &[])
+}
+
+/// [`fullscreen_pipeline`] with values for the fragment shader's override constants.
+fn fullscreen_pipeline_with(
+    device: &wgpu::Device,
+    (module, layout): (&wgpu::ShaderModule, &wgpu::PipelineLayout),
+    fragment_entry: &str,
+    target: wgpu::TextureFormat,
+    constants: &[(&str, f64)],
+) -> wgpu::RenderPipeline {
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some(fragment_entry),
         layout: Some(layout),
@@ -96,7 +107,10 @@ pub fn fullscreen_pipeline(
         fragment: Some(wgpu::FragmentState {
             module,
             entry_point: Some(fragment_entry),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants,
+                ..Default::default()
+            },
             targets: &[Some(wgpu::ColorTargetState {
                 format: target,
                 blend: None,
@@ -106,6 +120,62 @@ pub fn fullscreen_pipeline(
         multiview_mask: None,
         cache: None,
     })
+}
+
+/// A full-screen pipeline of a shader that samples volumes through `sample_slabs`
+/// (shaders/common.wgsl), in two variants: the plain one, built at once, and one with the
+/// override `SLABBED` on for volumes split into slabs, built when first needed. Slab
+/// selection costs a software rasterizer several times the sampling time, so volumes that
+/// fit one texture never pay for it.
+pub struct SlabVariants {
+    module: wgpu::ShaderModule,
+    layout: wgpu::PipelineLayout,
+    entry: &'static str,
+    target: wgpu::TextureFormat,
+    plain: wgpu::RenderPipeline,
+    slabbed: Option<wgpu::RenderPipeline>,
+}
+
+impl SlabVariants {
+    /// Builds the plain variant of `entry`.
+    pub fn new(
+        device: &wgpu::Device,
+        (module, layout): (&wgpu::ShaderModule, &wgpu::PipelineLayout),
+        entry: &'static str,
+        target: wgpu::TextureFormat,
+    ) -> Self {
+        Self {
+            plain: fullscreen_pipeline(device, module, layout, entry, target),
+            module: module.clone(),
+            layout: layout.clone(),
+            entry,
+            target,
+            slabbed: None,
+        }
+    }
+
+    /// Builds the slabbed variant if `slabbed` and it does not exist yet.
+    pub fn ensure(&mut self, device: &wgpu::Device, slabbed: bool) {
+        if slabbed && self.slabbed.is_none() {
+            let constants = [("SLABBED", 1.0)];
+            self.slabbed = Some(fullscreen_pipeline_with(
+                device,
+                (&self.module, &self.layout),
+                self.entry,
+                self.target,
+                &constants,
+            ));
+        }
+    }
+
+    /// The variant for volumes with (`slabbed`) or without slabs; the plain one until
+    /// [`Self::ensure`] built the other.
+    pub fn get(&self, slabbed: bool) -> &wgpu::RenderPipeline {
+        match (&self.slabbed, slabbed) {
+            (Some(p), true) => p,
+            _ => &self.plain,
+        }
+    }
 }
 
 /// A render pass into one colour target that starts with `load` and stores its result:

@@ -3,11 +3,14 @@
 //! value ranges for empty-space skipping. The CPU reference renderer samples these very
 //! texels, so it and the GPU agree.
 
+use std::sync::Arc;
+
 use glam::{DMat4, DVec3, Mat4, Vec3};
 use half::f16;
 use rayon::prelude::*;
 
-use crate::volume::{Geometry, Volume};
+use super::gpu_volume::{SlabPlan, MAX_SLABS};
+use crate::volume::{Geometry, HalfVolume, Volume};
 
 /// Voxels per brick edge for empty-space skipping of fine grids (CT).
 pub const BRICK_SIZE: usize = 8;
@@ -24,24 +27,38 @@ pub fn brick_size_for(spacing: [f64; 3]) -> usize {
     }
 }
 
-/// Most bytes of 16-bit texels one volume may take on the device (1 GiB: a 512 x 512 x
-/// 2,048 total-body CT fits; larger volumes are downsampled with a warning).
-pub const VOLUME_BUDGET_BYTES: u64 = 1 << 30;
+/// Most bytes of 16-bit texels one volume may take on the device unless the user sets
+/// `PETCT_VOLUME_BUDGET_MB` (2 GiB: a 512 x 512 x 4,096 CT fits; larger volumes are
+/// downsampled with a warning).
+pub const VOLUME_BUDGET_BYTES: u64 = 2 << 30;
 
-/// The smallest whole factor that brings every dimension within `max_dim` and the texels
-/// (2 bytes each) within `budget` bytes.
-fn downsample_factor(d: [usize; 3], max_dim: usize, budget: u64) -> usize {
-    let mut factor = d
-        .iter()
-        .map(|&n| n.div_ceil(max_dim.max(1)))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let bytes = |f: usize| d.iter().map(|&n| n.div_ceil(f) as u64).product::<u64>() * 2;
-    while bytes(factor) > budget.max(2) && d.iter().any(|&n| n > factor) {
-        factor += 1;
-    }
-    factor
+/// The per-volume budget: `PETCT_VOLUME_BUDGET_MB` when set to a positive number, else
+/// [`VOLUME_BUDGET_BYTES`].
+pub fn volume_budget_bytes() -> u64 {
+    std::env::var("PETCT_VOLUME_BUDGET_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&mb| mb > 0)
+        .map_or(VOLUME_BUDGET_BYTES, |mb| mb << 20)
+}
+
+/// The smallest whole factor that brings width and height within the texture limit,
+/// the depth within it too (or within [`MAX_SLABS`] slabs when `may_split_z`), and the
+/// texels (2 bytes each) within the budget.
+fn downsample_factor(d: [usize; 3], limits: TextureLimits, may_split_z: bool) -> usize {
+    let max = limits.max_dim_3d.max(1);
+    let fits = |f: usize| {
+        let n = d.map(|n| n.div_ceil(f));
+        let depth_fits = if may_split_z {
+            SlabPlan::new(n[2], max).count <= MAX_SLABS
+        } else {
+            n[2] <= max
+        };
+        let bytes = n.iter().map(|&n| n as u64).product::<u64>() * 2;
+        n[0] <= max && n[1] <= max && depth_fits && bytes <= limits.budget_bytes.max(2)
+    };
+    let largest = d.iter().copied().max().unwrap_or(1).max(1);
+    (1..=largest).find(|&f| fits(f)).unwrap_or(largest)
 }
 
 /// A volume converted for upload.
@@ -49,8 +66,10 @@ fn downsample_factor(d: [usize; 3], max_dim: usize, budget: u64) -> usize {
 pub struct PreparedVolume {
     /// Geometry of the texel grid (differs from the source when downsampled).
     pub geometry: Geometry,
-    /// Texels, x fastest.
-    pub texels: Vec<f16>,
+    /// Texels, x fastest: shared with the study when it already is 16-bit at full
+    /// resolution (the CT), so preparing copies nothing. `None` once released
+    /// ([`Self::release_texels`]).
+    texels: Option<Arc<HalfVolume>>,
     /// Physical value = texel * `value_scale`.
     pub value_scale: f32,
     /// Patient mm (LPS) to normalized texture coordinates, texel centres at (i + 0.5) / n.
@@ -70,6 +89,34 @@ pub struct BrickGrid {
     pub ranges: Vec<[f32; 2]>,
 }
 
+/// How much a device can hold: the largest 3D texture edge and the bytes of texels one
+/// volume may take. Volumes beyond the budget, or wider or taller than the edge, are
+/// downsampled with a warning; volumes only longer than the edge are split into slabs
+/// (see [`super::gpu_volume::GpuVolume`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextureLimits {
+    /// Largest width, height or depth of one 3D texture (the device's
+    /// `max_texture_dimension_3d`, or a lower override).
+    pub max_dim_3d: usize,
+    /// Most bytes of 16-bit texels for one volume.
+    pub budget_bytes: u64,
+}
+
+impl TextureLimits {
+    /// The limits of a device, with the user's budget ([`volume_budget_bytes`]).
+    pub fn of(device: &wgpu::Device) -> Self {
+        Self::with_max_dim(device.limits().max_texture_dimension_3d as usize)
+    }
+
+    /// The user's budget ([`volume_budget_bytes`]) with a given texture edge.
+    pub fn with_max_dim(max_dim_3d: usize) -> Self {
+        Self {
+            max_dim_3d,
+            budget_bytes: volume_budget_bytes(),
+        }
+    }
+}
+
 impl PreparedVolume {
     /// Converts a volume, downsampling by whole factors until every dimension fits
     /// `max_dim` and its texels fit [`VOLUME_BUDGET_BYTES`]. `value_scale` divides values
@@ -86,40 +133,87 @@ impl PreparedVolume {
         budget: u64,
         value_scale: f32,
     ) -> (Self, Option<String>) {
+        let texels = to_texels(volume, value_scale);
+        let limits = TextureLimits {
+            max_dim_3d: max_dim,
+            budget_bytes: budget,
+        };
+        Self::from_half(Arc::new(texels), limits, false, value_scale)
+    }
+
+    /// Converts an f32 volume (values / `value_scale`) to texels that the GPU volume may
+    /// split into slabs along z; downsampled only beyond the budget or the x/y limit.
+    pub fn split_z_within(
+        volume: &Volume,
+        limits: TextureLimits,
+        value_scale: f32,
+    ) -> (Self, Option<String>) {
+        Self::from_half(
+            Arc::new(to_texels(volume, value_scale)),
+            limits,
+            true,
+            value_scale,
+        )
+    }
+
+    /// Prepares 16-bit texels as they are (physical value = texel * `value_scale`: 1 for a
+    /// CT in HU), sharing them instead of copying unless they must be downsampled: when a
+    /// dimension exceeds `limits.max_dim_3d` (only x and y when `may_split_z`: the GPU
+    /// volume then splits z into slabs) or the texels exceed `limits.budget_bytes`.
+    pub fn from_half(
+        volume: Arc<HalfVolume>,
+        limits: TextureLimits,
+        may_split_z: bool,
+        value_scale: f32,
+    ) -> (Self, Option<String>) {
         let d = volume.dims();
-        let factor = downsample_factor(d, max_dim, budget);
-        let (geometry, values, warning) = if factor > 1 {
-            let (g, v) = downsample(volume, factor);
+        let factor = downsample_factor(d, limits, may_split_z);
+        let (texels, warning) = if factor > 1 {
+            let small = downsample(&volume, factor);
+            let g = &small.geometry;
             let warning = format!(
-                "volume {}x{}x{} exceeds the GPU's 3D texture limit of {max_dim} or its memory \
-                 budget of {} MiB; downsampled by {factor} to {}x{}x{}",
+                "volume {}x{}x{} exceeds the GPU's 3D texture limit of {} or its memory budget \
+                 of {} MiB; downsampled by {factor} to {}x{}x{}",
                 d[0],
                 d[1],
                 d[2],
-                budget >> 20,
+                limits.max_dim_3d,
+                limits.budget_bytes >> 20,
                 g.dims[0],
                 g.dims[1],
                 g.dims[2]
             );
             tracing::warn!("{warning}");
-            (g, v, Some(warning))
+            (Arc::new(small), Some(warning))
         } else {
-            (volume.geometry.clone(), volume.data.clone(), None)
+            (volume, None)
         };
-        let inv = 1.0 / value_scale;
-        let texels: Vec<f16> = values.par_iter().map(|v| f16::from_f32(v * inv)).collect();
-        let patient_to_tex = patient_to_tex(&geometry);
-        let bricks = BrickGrid::build(&texels, geometry.dims, brick_size_for(geometry.spacing));
+        let geometry = texels.geometry.clone();
+        let bricks = BrickGrid::build(
+            &texels.data,
+            geometry.dims,
+            brick_size_for(geometry.spacing),
+        );
         (
             Self {
+                patient_to_tex: patient_to_tex(&geometry),
                 geometry,
-                texels,
+                texels: Some(texels),
                 value_scale,
-                patient_to_tex,
                 bricks,
             },
             warning,
         )
+    }
+
+    /// The texels, x fastest (empty once released).
+    pub fn texels(&self) -> &[f16] {
+        self.texels.as_ref().map_or(&[], |t| &t.data)
+    }
+
+    /// Drops this preparation's hold on the texels (the study may still share them).
+    pub fn release_texels(&mut self) {
+        self.texels = None;
     }
 
     /// Texel dimensions.
@@ -134,7 +228,9 @@ impl PreparedVolume {
         let cx = x.clamp(0, d[0] as i64 - 1) as usize;
         let cy = y.clamp(0, d[1] as i64 - 1) as usize;
         let cz = z.clamp(0, d[2] as i64 - 1) as usize;
-        self.texels[cx + d[0] * (cy + d[1] * cz)].to_f32()
+        self.texels()
+            .get(cx + d[0] * (cy + d[1] * cz))
+            .map_or(0.0, |t| t.to_f32())
     }
 
     /// Trilinear sample at normalized texture coordinates, as a linear-filtered,
@@ -158,6 +254,20 @@ impl PreparedVolume {
     }
 }
 
+/// Values / `value_scale` as half floats.
+fn to_texels(volume: &Volume, value_scale: f32) -> HalfVolume {
+    let inv = 1.0 / value_scale;
+    Volume {
+        geometry: volume.geometry.clone(),
+        data: volume
+            .data
+            .par_iter()
+            .map(|v| f16::from_f32(v * inv))
+            .collect(),
+        unit: volume.unit.clone(),
+    }
+}
+
 /// Patient mm to normalized texture coordinates for a grid.
 pub fn patient_to_tex(g: &Geometry) -> Mat4 {
     let d = g.dims;
@@ -178,19 +288,20 @@ impl BrickGrid {
                 let (bx, by, bz) = (i % bd[0], (i / bd[0]) % bd[1], i / (bd[0] * bd[1]));
                 let span =
                     |b: usize, n: usize| (b * size).saturating_sub(1)..((b + 1) * size + 1).min(n);
-                let mut lo = f32::INFINITY;
-                let mut hi = f32::NEG_INFINITY;
+                let xs = span(bx, dims[0]);
+                // Compared as ordered integers ([`order_key`]): no float conversion per texel.
+                let (mut lo, mut hi) = (u16::MAX, u16::MIN);
                 for z in span(bz, dims[2]) {
                     for y in span(by, dims[1]) {
                         let row = dims[0] * (y + dims[1] * z);
-                        for x in span(bx, dims[0]) {
-                            let v = texels[row + x].to_f32();
-                            lo = lo.min(v);
-                            hi = hi.max(v);
+                        for t in &texels[row + xs.start..row + xs.end] {
+                            let k = order_key(*t);
+                            lo = lo.min(k);
+                            hi = hi.max(k);
                         }
                     }
                 }
-                [lo, hi]
+                [from_order_key(lo).to_f32(), from_order_key(hi).to_f32()]
             })
             .collect();
         Self {
@@ -209,12 +320,29 @@ impl BrickGrid {
     }
 }
 
+/// A key that orders half floats as integers (negative values reversed below positive;
+/// NaN never occurs in texels converted from finite values).
+#[inline]
+fn order_key(t: f16) -> u16 {
+    let b = t.to_bits();
+    if b & 0x8000 != 0 {
+        !b
+    } else {
+        b | 0x8000
+    }
+}
+
+/// The half float an [`order_key`] came from.
+fn from_order_key(k: u16) -> f16 {
+    f16::from_bits(if k & 0x8000 != 0 { k & 0x7fff } else { !k })
+}
+
 /// Box-averages a volume by a whole factor (partial blocks at the edges average what they
 /// have); the new grid keeps the same patient extent.
-fn downsample(volume: &Volume, f: usize) -> (Geometry, Vec<f32>) {
+fn downsample(volume: &HalfVolume, f: usize) -> HalfVolume {
     let d = volume.dims();
     let nd = d.map(|n| n.div_ceil(f));
-    let data: Vec<f32> = (0..nd[0] * nd[1] * nd[2])
+    let data: Vec<f16> = (0..nd[0] * nd[1] * nd[2])
         .into_par_iter()
         .map(|i| {
             let (x, y, z) = (i % nd[0], (i / nd[0]) % nd[1], i / (nd[0] * nd[1]));
@@ -223,12 +351,12 @@ fn downsample(volume: &Volume, f: usize) -> (Geometry, Vec<f32>) {
             for zz in z * f..((z + 1) * f).min(d[2]) {
                 for yy in y * f..((y + 1) * f).min(d[1]) {
                     for xx in x * f..((x + 1) * f).min(d[0]) {
-                        sum += volume.data[volume.index(xx, yy, zz)] as f64;
+                        sum += volume.data[volume.index(xx, yy, zz)].to_f32() as f64;
                         n += 1;
                     }
                 }
             }
-            (sum / n.max(1) as f64) as f32
+            f16::from_f64(sum / n.max(1) as f64)
         })
         .collect();
     let g = &volume.geometry;
@@ -241,7 +369,11 @@ fn downsample(volume: &Volume, f: usize) -> (Geometry, Vec<f32>) {
         origin,
         ..g.clone()
     };
-    (geometry, data)
+    Volume {
+        geometry,
+        data,
+        unit: volume.unit.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -293,6 +425,30 @@ mod tests {
         assert!(w.unwrap().contains("memory budget"));
         let (_, none) = PreparedVolume::within(&v, 2048, 4000, 1.0);
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn deep_volumes_are_split_not_downsampled_up_to_the_slab_count() {
+        let v = Arc::new(ramp([8, 8, 40]).convert());
+        let limits = TextureLimits {
+            max_dim_3d: 12,
+            budget_bytes: 1 << 30,
+        };
+        // 40 slices in slabs of 12 sharing a slice: 4 slabs, no downsampling.
+        let (p, w) = PreparedVolume::from_half(Arc::clone(&v), limits, true, 1.0);
+        assert!(w.is_none());
+        assert_eq!(p.dims(), [8, 8, 40]);
+        // Shared, not copied.
+        assert!(std::ptr::eq(p.texels().as_ptr(), v.data.as_ptr()));
+        // Without splitting, or beyond 4 slabs (limit 8: 40 slices need 6), it downsamples.
+        let (p, w) = PreparedVolume::from_half(Arc::clone(&v), limits, false, 1.0);
+        assert_eq!((p.dims(), w.is_some()), ([2, 2, 10], true));
+        let eight = TextureLimits {
+            max_dim_3d: 8,
+            ..limits
+        };
+        let (p, w) = PreparedVolume::from_half(v, eight, true, 1.0);
+        assert_eq!((p.dims(), w.is_some()), ([4, 4, 20], true));
     }
 
     #[test]

@@ -6,10 +6,9 @@ use glam::Mat4;
 
 use super::camera::OrbitCamera;
 use super::context::GpuContext;
-use super::gpu_volume::rgba_buffer;
+use super::gpu_volume::{rgba_buffer, slab_entry};
 use super::pipeline_util::{
-    clamped_sampler, fullscreen_pipeline, sampler_entry, storage_entry, texture_3d_entry,
-    uniform_entry,
+    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
 };
 use super::scene::FusedScene;
 use super::settings::{RenderMode, RenderSettings};
@@ -96,9 +95,12 @@ pub struct RaymarchUniforms {
     /// x: the selected lesion id (0 none); y, z, w: the permuted layout's blocks, inverse
     /// and blocks across (w 0: not permuted; see [`super::parts`]).
     pub selection: [u32; 4],
+    /// Slab layouts ([`super::gpu_volume::SlabPlan::uniform`]).
+    pub ct_slabs: [f32; 4],
+    pub pet_slabs: [f32; 4],
 }
 
-const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 4 * 64 + 13 * 16);
+const _: () = assert!(std::mem::size_of::<RaymarchUniforms>() == 4 * 64 + 15 * 16);
 
 impl RaymarchUniforms {
     /// Uniforms for a scene, settings, camera and image size.
@@ -193,6 +195,8 @@ impl RaymarchUniforms {
                 max_steps,
             ],
             selection: [u32::from(settings.selected_lesion), 0, 0, 0],
+            ct_slabs: ct.slabs.uniform(),
+            pet_slabs: pet.slabs.uniform(),
         }
     }
 
@@ -206,9 +210,9 @@ impl RaymarchUniforms {
 /// tables (transfer function, colormap) shared by every 3D view.
 pub struct RaymarchPipeline {
     /// Compositing modes (fused DVR, CT DVR).
-    pipeline: wgpu::RenderPipeline,
+    pipeline: SlabVariants,
     /// MIP modes: their own entry point, so their loop compiles lean.
-    mip_pipeline: wgpu::RenderPipeline,
+    mip_pipeline: SlabVariants,
     layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
     transfer: wgpu::Buffer,
@@ -222,6 +226,8 @@ pub struct RaymarchDrawData {
     uniforms: wgpu::Buffer,
     bind_group: Option<wgpu::BindGroup>,
     mip: bool,
+    /// Whether a volume of the scene is split into slabs (the slabbed pipelines draw it).
+    slabbed: bool,
 }
 
 impl RaymarchDrawData {
@@ -236,6 +242,7 @@ impl RaymarchDrawData {
             }),
             bind_group: None,
             mip: false,
+            slabbed: false,
         }
     }
 }
@@ -278,6 +285,12 @@ impl RaymarchPipeline {
                 storage_entry(8),
                 storage_entry(9),
                 texture_3d_entry(10, wgpu::TextureSampleType::Uint),
+                texture_3d_entry(11, float),
+                texture_3d_entry(12, float),
+                texture_3d_entry(13, float),
+                texture_3d_entry(14, float),
+                texture_3d_entry(15, float),
+                texture_3d_entry(16, float),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -285,8 +298,9 @@ impl RaymarchPipeline {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let make_pipeline =
-            |entry: &str| fullscreen_pipeline(device, &module, &pipeline_layout, entry, target);
+        let make_pipeline = |entry: &'static str| {
+            SlabVariants::new(device, (&module, &pipeline_layout), entry, target)
+        };
         let pipeline = make_pipeline("fs_main");
         let mip_pipeline = make_pipeline("fs_mip");
         let sampler = clamped_sampler(device, "volume linear", wgpu::FilterMode::Linear);
@@ -335,6 +349,9 @@ impl RaymarchPipeline {
         }
         update_occupancy(queue, scene, settings);
         view.mip = matches!(settings.mode, RenderMode::PetMip | RenderMode::CtMip);
+        view.slabbed = scene.slabbed();
+        self.pipeline.ensure(device, view.slabbed);
+        self.mip_pipeline.ensure(device, view.slabbed);
         let mut u = RaymarchUniforms::new(scene, settings, camera, width, height);
         if let Some(sp) = layout.spread {
             u.viewport[2] = sp.piece as f32;
@@ -358,11 +375,11 @@ impl RaymarchPipeline {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&ct.texture_view),
+                    resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&pet.texture_view),
+                    resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
                 },
                 wgpu::BindGroupEntry {
                     binding: 3,
@@ -396,6 +413,12 @@ impl RaymarchPipeline {
                     binding: 10,
                     resource: wgpu::BindingResource::TextureView(&scene.labels().view),
                 },
+                slab_entry(11, ct, 1),
+                slab_entry(12, ct, 2),
+                slab_entry(13, ct, 3),
+                slab_entry(14, pet, 1),
+                slab_entry(15, pet, 2),
+                slab_entry(16, pet, 3),
             ],
         }));
     }
@@ -403,11 +426,12 @@ impl RaymarchPipeline {
     /// Records a view's draw into a render pass whose target matches the pipeline's format.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, view: &RaymarchDrawData) {
         if let Some(bind_group) = &view.bind_group {
-            pass.set_pipeline(if view.mip {
+            let variants = if view.mip {
                 &self.mip_pipeline
             } else {
                 &self.pipeline
-            });
+            };
+            pass.set_pipeline(variants.get(view.slabbed));
             pass.set_bind_group(0, bind_group, &[]);
             pass.draw(0..3, 0..1);
         }

@@ -3,9 +3,11 @@
 use glam::{Mat4, Vec3};
 use wgpu::util::DeviceExt;
 
+use std::sync::Arc;
+
 use super::gpu_volume::GpuVolume;
-use super::prepared::PreparedVolume;
-use crate::volume::Volume;
+use super::prepared::{PreparedVolume, TextureLimits};
+use crate::volume::{HalfVolume, Volume};
 
 /// CT and PET on the GPU, each on its own grid, fused in patient space.
 pub struct FusedScene {
@@ -49,6 +51,8 @@ pub struct PreparedScene {
     pub pet_geometry: Option<crate::volume::Geometry>,
     /// Messages about downsampling.
     pub warnings: Vec<String>,
+    /// The limits the volumes were prepared for; the upload splits into slabs by them.
+    pub limits: TextureLimits,
 }
 
 // A worker thread builds the scene and sends it to the UI thread.
@@ -58,20 +62,37 @@ const _: fn() = || {
 };
 
 impl PreparedScene {
-    /// Converts the volumes for upload (f16 texels, brick grids), downsampling any whose
-    /// dimensions exceed `max_texture_dim_3d` (the device's `max_texture_dimension_3d`).
+    /// Converts the volumes for upload (brick grids; f16 texels for the PET, while the
+    /// CT's are shared, not copied). Volumes deeper than `max_texture_dim_3d` (the
+    /// device's `max_texture_dimension_3d`) are split into slabs when uploaded; only
+    /// volumes wider or taller than it, or beyond the memory budget, are downsampled.
     /// `pet_display_factor` converts PET values to the units of the PET window.
     pub fn new(
-        ct: Option<&Volume>,
+        ct: Option<&Arc<HalfVolume>>,
         pet: Option<&Volume>,
         pet_display_factor: f32,
         max_texture_dim_3d: usize,
     ) -> Self {
-        let max_dim = max_texture_dim_3d;
+        Self::with_limits(
+            ct,
+            pet,
+            pet_display_factor,
+            TextureLimits::with_max_dim(max_texture_dim_3d),
+        )
+    }
+
+    /// [`Self::new`] with explicit limits (a test lowers them to run the slab path on
+    /// small volumes).
+    pub fn with_limits(
+        ct: Option<&Arc<HalfVolume>>,
+        pet: Option<&Volume>,
+        pet_display_factor: f32,
+        limits: TextureLimits,
+    ) -> Self {
         let pet_geometry = pet.map(|p| p.geometry.clone());
         let (ct_prepared, pet_prepared) = rayon::join(
-            || ct.map(|v| PreparedVolume::new(v, max_dim, 1.0)),
-            || pet.map(|v| PreparedVolume::new(v, max_dim, pet_value_scale(v))),
+            || ct.map(|v| PreparedVolume::from_half(Arc::clone(v), limits, true, 1.0)),
+            || pet.map(|v| PreparedVolume::split_z_within(v, limits, pet_value_scale(v))),
         );
         let mut warnings = Vec::new();
         let mut keep = |p: Option<(PreparedVolume, Option<String>)>| {
@@ -88,6 +109,7 @@ impl PreparedScene {
             pet_display_factor,
             pet_geometry,
             warnings,
+            limits,
         }
     }
 }
@@ -157,13 +179,38 @@ impl FusedScene {
     pub fn new(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        ct: Option<&Volume>,
+        ct: Option<&Arc<HalfVolume>>,
         pet: Option<&Volume>,
         pet_display_factor: f32,
     ) -> Self {
-        let max_dim = device.limits().max_texture_dimension_3d as usize;
-        let prepared = PreparedScene::new(ct, pet, pet_display_factor, max_dim);
-        Self::upload(device, queue, prepared)
+        Self::with_limits(
+            device,
+            queue,
+            (ct, pet),
+            pet_display_factor,
+            TextureLimits::of(device),
+        )
+    }
+
+    /// [`Self::new`] with explicit limits, at most the device's.
+    pub fn with_limits(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        (ct, pet): (Option<&Arc<HalfVolume>>, Option<&Volume>),
+        pet_display_factor: f32,
+        limits: TextureLimits,
+    ) -> Self {
+        let device_max = device.limits().max_texture_dimension_3d as usize;
+        let limits = TextureLimits {
+            max_dim_3d: limits.max_dim_3d.min(device_max),
+            ..limits
+        };
+        let t = std::time::Instant::now();
+        let prepared = PreparedScene::with_limits(ct, pet, pet_display_factor, limits);
+        tracing::debug!("volumes prepared in {:.2} s", t.elapsed().as_secs_f64());
+        let scene = Self::upload(device, queue, prepared);
+        tracing::debug!("volumes uploaded after {:.2} s", t.elapsed().as_secs_f64());
+        scene
     }
 
     /// Creates the textures of a prepared scene (GPU work only; the CPU conversion was done
@@ -175,10 +222,12 @@ impl FusedScene {
             pet_display_factor,
             pet_geometry,
             warnings,
+            limits,
         } = prepared;
+        let max_dim = limits.max_dim_3d;
         Self {
-            ct: ct.map(|p| GpuVolume::upload(device, queue, p)),
-            pet: pet.map(|p| GpuVolume::upload(device, queue, p)),
+            ct: ct.map(|p| GpuVolume::upload(device, queue, p, max_dim)),
+            pet: pet.map(|p| GpuVolume::upload(device, queue, p, max_dim)),
             pet_display_factor,
             placeholder: GpuVolume::placeholder(device, queue),
             labels: LabelTexture::empty(device, queue),
@@ -191,13 +240,13 @@ impl FusedScene {
         }
     }
 
-    /// Frees the CPU copies of the uploaded texels (2 bytes per voxel: 315 MB for a
-    /// 512x512x600 CT), which only the CPU reference renderer reads after the upload. The
-    /// viewer calls it after every upload; it recovers a lost device by preparing again
-    /// from the volumes.
+    /// Drops the scene's hold on the uploaded texels, which only the CPU reference
+    /// renderer reads after the upload: the PET's f16 copy is freed (the CT's texels are
+    /// the study's own and stay with it). The viewer calls it after every upload; it
+    /// recovers a lost device by preparing again from the volumes.
     pub fn release_cpu_texels(&mut self) {
         for v in [&mut self.ct, &mut self.pet].into_iter().flatten() {
-            v.prepared.texels = Vec::new();
+            v.prepared.release_texels();
         }
     }
 
@@ -277,6 +326,14 @@ impl FusedScene {
     /// The label texture (an empty placeholder when none is set).
     pub fn labels(&self) -> &LabelTexture {
         &self.labels
+    }
+
+    /// Whether the CT or the PET is split into slabs along z (deeper than one texture).
+    pub fn slabbed(&self) -> bool {
+        [&self.ct, &self.pet]
+            .into_iter()
+            .flatten()
+            .any(|v| v.slabs.count > 1)
     }
 
     /// The CT volume or the placeholder.
@@ -359,7 +416,7 @@ mod tests {
     #[test]
     fn prepared_scene_is_send_and_can_cross_threads() {
         fn assert_send<T: Send + 'static>(_: &T) {}
-        let ct = cube(6, Unit::Hounsfield);
+        let ct = Arc::new(cube(6, Unit::Hounsfield).convert());
         let pet = cube(5, Unit::BecquerelPerMl);
         let prepared = PreparedScene::new(Some(&ct), Some(&pet), 2.0, 2048);
         assert_send(&prepared);

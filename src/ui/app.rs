@@ -81,6 +81,8 @@ pub(super) struct App {
     pub(super) panel_text: PanelText,
     pub(super) script: ScriptRunner,
     pub(super) stats: Option<FrameStats>,
+    /// When the study first reached the screen (logged, and in the frame statistics).
+    startup: super::startup::StartupClock,
     pub(super) keyframe_job: Option<KeyFrameJob>,
     pub(super) writes: BackgroundWrites,
     pub(super) screenshot: Option<PathBuf>,
@@ -112,6 +114,7 @@ impl App {
         super::style::apply(&egui_ctx);
         Self {
             stats: options.frame_stats.as_ref().map(|_| FrameStats::default()),
+            startup: Default::default(),
             options,
             egui_ctx,
             gfx: None,
@@ -550,6 +553,7 @@ impl App {
                 if let Some(path) = shot {
                     self.model.message(format!("screenshot {}", path.display()));
                 }
+                self.note_startup();
             }
             Ok(Presented::Retry) => self.screenshot = shot,
             Ok(Presented::Lost) => {
@@ -626,6 +630,22 @@ impl App {
             || !self.panes_settled()
     }
 
+    /// Notes what the presented frame showed of the study, for the startup figures.
+    fn note_startup(&mut self) {
+        if self.scene.is_none() {
+            return;
+        }
+        let slice = PaneId::every()
+            .any(|p| matches!(p, PaneId::Slice(..)) && self.panes.texture(p).is_some());
+        let volume = self.panes.texture(PaneId::ThreeD).is_some();
+        let refined = volume && self.panes_settled();
+        self.startup.presented(super::startup::Shown {
+            slice,
+            volume,
+            refined,
+        });
+    }
+
     pub(super) fn exit(&mut self, event_loop: &ActiveEventLoop) {
         if !self.options.no_config {
             if let Err(e) = super::config::save(&self.model.view.persisted()) {
@@ -633,7 +653,8 @@ impl App {
             }
         }
         self.writes.finish();
-        if let (Some(stats), Some(path)) = (&self.stats, &self.options.frame_stats) {
+        if let (Some(stats), Some(path)) = (&mut self.stats, &self.options.frame_stats) {
+            stats.startup = self.startup.figures();
             if let Err(e) = stats.write(path) {
                 tracing::error!("{}: {e:#}", path.display());
                 self.fatal = Some(e.context(format!("writing {}", path.display())));

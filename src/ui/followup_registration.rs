@@ -4,7 +4,7 @@
 use glam::{DAffine3, DVec3};
 
 use crate::study::ViewStudy;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume, Voxel};
 
 /// CT voxels above this value (HU) count as body: soft tissue and bone, not air or lung.
 const BODY_HU: f32 = -500.0;
@@ -99,7 +99,7 @@ pub fn centroid_estimate(baseline: &ViewStudy, followup: &ViewStudy) -> Registra
 }
 
 /// Patient-space centroid of the CT's body voxels.
-fn body_centroid(ct: &Volume) -> Option<DVec3> {
+fn body_centroid(ct: &HalfVolume) -> Option<DVec3> {
     centroid(ct, |v| v > BODY_HU)
 }
 
@@ -110,12 +110,12 @@ fn uptake_centroid(pet: &Volume) -> Option<DVec3> {
 }
 
 /// Centroid (patient mm) of the voxels `inside` accepts; `None` when there are none.
-fn centroid(volume: &Volume, inside: impl Fn(f32) -> bool) -> Option<DVec3> {
+fn centroid<T: Voxel>(volume: &Volume<T>, inside: impl Fn(f32) -> bool) -> Option<DVec3> {
     let [nx, ny, _] = volume.dims();
     let mut sum = DVec3::ZERO;
     let mut count = 0u64;
-    for (i, &v) in volume.data.iter().enumerate() {
-        if inside(v) {
+    for (i, v) in volume.data.iter().enumerate() {
+        if inside(v.to_f32()) {
             let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
             sum += DVec3::new(x as f64, y as f64, z as f64);
             count += 1;
@@ -131,7 +131,7 @@ mod tests {
     use std::sync::Arc;
 
     /// A CT of air with a block of tissue whose grid starts at `origin`.
-    fn ct(origin: DVec3) -> Arc<Volume> {
+    fn ct(origin: DVec3) -> Arc<HalfVolume> {
         let g = Geometry::axial([20, 20, 20], [2.0; 3], origin);
         let data = (0..8000)
             .map(|i| {
@@ -143,7 +143,11 @@ mod tests {
                 }
             })
             .collect();
-        Arc::new(Volume::new(g, data, Unit::Hounsfield).unwrap())
+        Arc::new(
+            Volume::<f32>::new(g, data, Unit::Hounsfield)
+                .unwrap()
+                .convert(),
+        )
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct FrameReport {
     /// Frames left out of the figures because a study was being opened (loading and
     /// uploading are not interaction).
     pub excluded_frames: usize,
+    /// When the first study reached the screen.
+    pub startup: super::startup::StartupFigures,
 }
 
 /// Collects frame times.
@@ -38,6 +40,8 @@ pub struct FrameStats {
     /// The last input not yet followed by a full-quality 3D image.
     pending_input: Option<Instant>,
     refine_ms: Vec<f64>,
+    /// Set by the viewer before writing.
+    pub startup: super::startup::StartupFigures,
 }
 
 impl Default for FrameStats {
@@ -49,6 +53,7 @@ impl Default for FrameStats {
             excluded: 0,
             pending_input: None,
             refine_ms: Vec::new(),
+            startup: Default::default(),
         }
     }
 }
@@ -94,6 +99,7 @@ impl FrameStats {
             max_ms: sorted.last().copied().unwrap_or(0.0),
             refine_ms: self.refine_ms.clone(),
             excluded_frames: self.excluded,
+            startup: self.startup,
         }
     }
 

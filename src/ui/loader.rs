@@ -144,7 +144,7 @@ fn load_and_prepare(
     let study = load_view_study(paths, options)?;
     let cursor = study.default_cursor();
     let scene = PreparedScene::new(
-        study.ct.as_deref(),
+        study.ct.as_ref(),
         study.pet.as_deref(),
         study.pet_display_factor as f32,
         max_texture_dim,

@@ -219,8 +219,9 @@ impl StatsKey {
     fn of(study: Option<&ViewStudy>) -> Option<Self> {
         let s = study?;
         // The volumes' addresses: another series or study means other figures.
-        let addr =
-            |v: &Option<Arc<crate::volume::Volume>>| v.as_ref().map(|v| Arc::as_ptr(v) as usize);
+        fn addr<T>(v: &Option<Arc<crate::volume::Volume<T>>>) -> Option<usize> {
+            v.as_ref().map(|v| Arc::as_ptr(v) as usize)
+        }
         Some(Self {
             pet: addr(&s.pet),
             ct: addr(&s.ct),

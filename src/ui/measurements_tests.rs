@@ -23,7 +23,7 @@ fn study() -> ViewStudy {
     let ct = Volume::new(g, vec![40.0; 8000], Unit::Hounsfield).unwrap();
     let injection = DicomInstant::from_dt("20260101090000");
     ViewStudy {
-        ct: Some(Arc::new(ct)),
+        ct: Some(Arc::new(ct.convert())),
         pet: Some(Arc::new(pet)),
         pet_display_factor: 1e-3,
         pet_units_label: "SUV".into(),

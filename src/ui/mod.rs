@@ -55,6 +55,7 @@ pub mod script;
 mod script_runner;
 mod segmentation;
 mod shortcuts;
+mod startup;
 pub mod state;
 mod style;
 mod window_ui;

@@ -71,7 +71,7 @@ pub struct HotspotJob {
     pub pet: Arc<Volume>,
     /// PET values to SUV.
     pub suv_factor: f64,
-    pub ct: Option<Arc<Volume>>,
+    pub ct: Option<Arc<crate::volume::HalfVolume>>,
     pub params: HotspotParams,
 }
 
@@ -136,8 +136,9 @@ impl ReadingModel {
         let spacing = study
             .ct
             .as_ref()
-            .or(study.pet.as_ref())
-            .map(|v| v.geometry.spacing)
+            .map(|v| &v.geometry)
+            .or(study.pet.as_ref().map(|v| &v.geometry))
+            .map(|g| g.spacing)
             .unwrap_or([1.0; 3]);
         // Axial steps along z, coronal along y, sagittal along x.
         let steps = [spacing[2] as f32, spacing[1] as f32, spacing[0] as f32];

@@ -114,7 +114,7 @@ impl App {
             return;
         };
         let prepared = PreparedScene::new(
-            study.ct.as_deref(),
+            study.ct.as_ref(),
             study.pet.as_deref(),
             study.pet_display_factor as f32,
             gfx.max_texture_dim(),
@@ -126,7 +126,7 @@ impl App {
         self.followup_scene = self.model.followup.as_ref().map(|f| {
             let s = &f.study;
             let prepared = PreparedScene::new(
-                s.ct.as_deref(),
+                s.ct.as_ref(),
                 s.pet.as_deref(),
                 s.pet_display_factor as f32,
                 gfx.max_texture_dim(),

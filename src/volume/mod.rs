@@ -12,6 +12,43 @@ pub use rigid::RigidTransform;
 pub use stats::VolumeStats;
 
 use glam::DVec3;
+use half::f16;
+
+/// A voxel value type: `f32` for analysis (PET SUV), `f16` where 16 bits suffice and
+/// memory counts (the CT, stored as the GPU samples it).
+pub trait Voxel: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
+    /// The value as f32.
+    fn to_f32(self) -> f32;
+    /// The nearest representable value.
+    fn from_f32(v: f32) -> Self;
+}
+
+impl Voxel for f32 {
+    #[inline]
+    fn to_f32(self) -> f32 {
+        self
+    }
+    #[inline]
+    fn from_f32(v: f32) -> Self {
+        v
+    }
+}
+
+impl Voxel for f16 {
+    #[inline]
+    fn to_f32(self) -> f32 {
+        f16::to_f32(self)
+    }
+    #[inline]
+    fn from_f32(v: f32) -> Self {
+        f16::from_f32(v)
+    }
+}
+
+/// A volume of 16-bit floats: the CT's form from decoding to the GPU (2 bytes per voxel,
+/// half of f32). Integer HU are exact within +-2048; above that (dense bone, metal) values
+/// step by 2 HU up to 4096 and by 4 up to 8192.
+pub type HalfVolume = Volume<f16>;
 
 /// Physical unit of a volume's voxel values.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -41,13 +78,14 @@ impl Unit {
 /// A scalar volume: `data[x + dims[0] * (y + dims[1] * z)]`, x fastest.
 ///
 /// `x` runs along a row (column index), `y` down a column (row index), `z` across slices
-/// in increasing order along the slice normal.
+/// in increasing order along the slice normal. Values are `f32` unless said otherwise
+/// ([`HalfVolume`]).
 #[derive(Debug, Clone)]
-pub struct Volume {
+pub struct Volume<T = f32> {
     /// Placement of the voxel grid in patient space.
     pub geometry: Geometry,
     /// Voxel values in `unit`.
-    pub data: Vec<f32>,
+    pub data: Vec<T>,
     /// Unit of `data`.
     pub unit: Unit,
 }
@@ -67,9 +105,9 @@ pub enum VolumeError {
     Empty([usize; 3]),
 }
 
-impl Volume {
+impl<T: Voxel> Volume<T> {
     /// Builds a volume, checking that the data fills the grid.
-    pub fn new(geometry: Geometry, data: Vec<f32>, unit: Unit) -> Result<Self, VolumeError> {
+    pub fn new(geometry: Geometry, data: Vec<T>, unit: Unit) -> Result<Self, VolumeError> {
         let dims = geometry.dims;
         if dims.contains(&0) {
             return Err(VolumeError::Empty(dims));
@@ -104,7 +142,7 @@ impl Volume {
     /// Value at voxel (x, y, z), or `None` outside the grid.
     pub fn get(&self, x: usize, y: usize, z: usize) -> Option<f32> {
         let d = self.geometry.dims;
-        (x < d[0] && y < d[1] && z < d[2]).then(|| self.data[self.index(x, y, z)])
+        (x < d[0] && y < d[1] && z < d[2]).then(|| self.data[self.index(x, y, z)].to_f32())
     }
 
     /// Trilinear sample at a patient position (mm, LPS); `None` outside the voxel centres' hull.
@@ -128,7 +166,7 @@ impl Volume {
         let x1 = (x0 + 1).min(d[0] - 1);
         let y1 = (y0 + 1).min(d[1] - 1);
         let z1 = (z0 + 1).min(d[2] - 1);
-        let at = |x, y, z| self.data[self.index(x, y, z)] as f64;
+        let at = |x, y, z| self.data[self.index(x, y, z)].to_f32() as f64;
         let lerp = |a: f64, b: f64, t: f64| a + (b - a) * t;
         let c00 = lerp(at(x0, y0, z0), at(x1, y0, z0), f.x);
         let c10 = lerp(at(x0, y1, z0), at(x1, y1, z0), f.x);
@@ -141,13 +179,27 @@ impl Volume {
 
     /// Minimum, maximum and mean of the voxel values.
     pub fn stats(&self) -> VolumeStats {
-        VolumeStats::of(&self.data)
+        VolumeStats::of_voxels(&self.data)
     }
 
     /// Volume of one voxel in millilitres.
     pub fn voxel_volume_ml(&self) -> f64 {
         let s = self.geometry.spacing;
         s[0] * s[1] * s[2] / 1000.0
+    }
+
+    /// The same volume with values converted to another voxel type.
+    pub fn convert<U: Voxel>(&self) -> Volume<U> {
+        use rayon::prelude::*;
+        Volume {
+            geometry: self.geometry.clone(),
+            data: self
+                .data
+                .par_iter()
+                .map(|v| U::from_f32(v.to_f32()))
+                .collect(),
+            unit: self.unit.clone(),
+        }
     }
 }
 

@@ -13,12 +13,17 @@ pub struct VolumeStats {
 impl VolumeStats {
     /// Computes the statistics in parallel chunks.
     pub fn of(values: &[f32]) -> Self {
+        Self::of_voxels(values)
+    }
+
+    /// [`Self::of`] for any voxel type.
+    pub fn of_voxels<T: super::Voxel>(values: &[T]) -> Self {
         let (min, max, sum, n) = values
             .par_chunks(1 << 16)
             .map(|c| {
-                c.iter().filter(|v| v.is_finite()).fold(
+                c.iter().map(|v| v.to_f32()).filter(|v| v.is_finite()).fold(
                     (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0usize),
-                    |(lo, hi, s, n), &v| {
+                    |(lo, hi, s, n), v| {
                         let v = v as f64;
                         (lo.min(v), hi.max(v), s + v, n + 1)
                     },

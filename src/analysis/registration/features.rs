@@ -4,7 +4,7 @@
 use glam::DVec3;
 use rayon::prelude::*;
 
-use crate::volume::{Geometry, Volume};
+use crate::volume::{Geometry, Volume, Voxel};
 
 /// How voxel values become registration features.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +61,7 @@ pub struct FeatureImage {
 impl FeatureImage {
     /// Block-averages `features(value)` of `volume` over whole-voxel blocks of about
     /// `target_mm` along each axis.
-    pub fn from_volume(volume: &Volume, rep: Representation, target_mm: f64) -> Self {
+    pub fn from_volume<T: Voxel>(volume: &Volume<T>, rep: Representation, target_mm: f64) -> Self {
         let src = Source {
             dims: volume.geometry.dims,
             values: &volume.data,
@@ -134,13 +134,13 @@ impl FeatureImage {
     }
 }
 
-struct Source<'a> {
+struct Source<'a, T> {
     dims: [usize; 3],
-    values: &'a [f32],
+    values: &'a [T],
     map: Option<Representation>,
 }
 
-fn downsample(src: &Source<'_>, g: &Geometry, target_mm: f64) -> FeatureImage {
+fn downsample<T: Voxel>(src: &Source<'_, T>, g: &Geometry, target_mm: f64) -> FeatureImage {
     let f: [usize; 3] =
         std::array::from_fn(|a| ((target_mm / g.spacing[a]).round() as usize).max(1));
     let [nx, ny, nz] = src.dims;
@@ -155,7 +155,8 @@ fn downsample(src: &Source<'_>, g: &Geometry, target_mm: f64) -> FeatureImage {
                 for y in 0..ny {
                     let row = &src.values[(z * ny + y) * nx..(z * ny + y + 1) * nx];
                     let base = (y / f[1]) * dims[0];
-                    for (x, &v) in row.iter().enumerate() {
+                    for (x, v) in row.iter().enumerate() {
+                        let v = v.to_f32();
                         let o = base + x / f[0];
                         out[o] += src.map.map_or(v, |m| m.feature(v));
                         counts[o] += 1;

@@ -23,7 +23,7 @@ pub use features::{FeatureImage, Representation};
 
 use glam::DVec3;
 
-use crate::volume::{RigidTransform, Volume};
+use crate::volume::{RigidTransform, Volume, Voxel};
 use metric::{ncc, Samples};
 use optimise::{maximise, Steps};
 
@@ -113,9 +113,9 @@ pub enum RegistrationError {
 
 /// Registers `followup` onto `baseline` (both of the representation's kind: HU for CT, SUV
 /// for PET). See the module docs for the method.
-pub fn register_rigid(
-    baseline: &Volume,
-    followup: &Volume,
+pub fn register_rigid<T: Voxel>(
+    baseline: &Volume<T>,
+    followup: &Volume<T>,
     params: &RegistrationParams,
 ) -> Result<Registration, RegistrationError> {
     check(baseline, "baseline")?;
@@ -172,7 +172,7 @@ pub fn register_rigid(
     })
 }
 
-fn check(v: &Volume, which: &'static str) -> Result<(), RegistrationError> {
+fn check<T>(v: &Volume<T>, which: &'static str) -> Result<(), RegistrationError> {
     let d = v.geometry.dims;
     if d.contains(&0) || d[0] * d[1] * d[2] != v.data.len() {
         return Err(RegistrationError::BadVolume {
@@ -185,7 +185,7 @@ fn check(v: &Volume, which: &'static str) -> Result<(), RegistrationError> {
 }
 
 /// Feature images for each level, coarse first; each built from the next finer one.
-fn pyramid(v: &Volume, rep: Representation, levels_mm: &[f64]) -> Vec<FeatureImage> {
+fn pyramid<T: Voxel>(v: &Volume<T>, rep: Representation, levels_mm: &[f64]) -> Vec<FeatureImage> {
     let mut out: Vec<FeatureImage> = Vec::with_capacity(levels_mm.len());
     for &mm in levels_mm.iter().rev() {
         let img = match out.last() {

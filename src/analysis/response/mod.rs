@@ -21,7 +21,7 @@ pub use tracking::{LesionMeasure, Status, TrackedLesion, MATCH_DISTANCE_MM};
 use super::{
     find_hotspots, liver_reference, AnalysisError, HotspotParams, HotspotResult, LiverReference,
 };
-use crate::volume::{RigidTransform, Unit, Volume};
+use crate::volume::{HalfVolume, RigidTransform, Unit, Volume};
 
 /// The unit lesion figures are given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -51,7 +51,7 @@ pub struct ScanInput<'a> {
     /// PET in its stored units (Bq/mL).
     pub pet: &'a Volume,
     /// The CT of the same study, if any.
-    pub ct: Option<&'a Volume>,
+    pub ct: Option<&'a HalfVolume>,
     /// Stored value to SUVbw.
     pub suv_factor: f64,
     /// Stored value to SUL, or why there is none (height or sex missing).

@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::peak::{percist_peak, voxels_near};
 use super::ScanAnalysis;
 use crate::analysis::{Category, Lesion, QUIET_LABEL_BIT};
+use crate::volume::HalfVolume;
 use crate::volume::RigidTransform;
-use crate::volume::Volume;
 
 /// Lesions match when their centroids (the follow-up's mapped into baseline space) lie within
 /// this distance.
@@ -325,7 +325,7 @@ pub fn measure_site(scan: &ScanAnalysis, centre_mm: DVec3) -> LesionMeasure {
 /// about as much as the liver reference at liver-like CT numbers. "soft tissue" otherwise;
 /// "unknown" without a CT.
 /// `liver_suv`: the liver reference mean in SUVbw.
-pub(super) fn organ_guess(ct: Option<&Volume>, liver_suv: f64, l: &Lesion) -> &'static str {
+pub(super) fn organ_guess(ct: Option<&HalfVolume>, liver_suv: f64, l: &Lesion) -> &'static str {
     let Some(ct) = ct else {
         return "unknown";
     };

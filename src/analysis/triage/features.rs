@@ -6,7 +6,7 @@ use glam::DVec3;
 use super::super::grid::{Affine, CtSampler, Dims};
 use super::super::Lesion;
 use super::FAT_HU;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 
 /// Outer radius of the background shell around a candidate (mm from its nearest voxel).
 pub const SHELL_MM: f64 = 10.0;
@@ -40,7 +40,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(suv: &'a Volume, owner: &'a [u32], ct: Option<&'a Volume>) -> Self {
+    pub fn new(suv: &'a Volume, owner: &'a [u32], ct: Option<&'a HalfVolume>) -> Self {
         let g = &suv.geometry;
         let a = Affine::voxel_to_patient(g);
         let o = a.apply_f(DVec3::ZERO);

@@ -89,7 +89,7 @@ use serde::Serialize;
 
 use super::components::Regions;
 use super::Lesion;
-use crate::volume::Volume;
+use crate::volume::{HalfVolume, Volume};
 use body::Body;
 use features::{Context, Features};
 
@@ -234,7 +234,7 @@ pub(crate) struct Triaged {
 /// (excluded ones too), which the background shells avoid.
 pub(crate) fn triage(
     suv: &Volume,
-    ct: Option<&Volume>,
+    ct: Option<&HalfVolume>,
     regions: &Regions,
     measured: Vec<(usize, Lesion)>,
     organs: bool,
