@@ -52,8 +52,7 @@ const FAR: f32 = 1.0e30;
 @group(0) @binding(3) var lin: sampler;
 @group(0) @binding(4) var ct_occupancy: texture_3d<u32>;
 @group(0) @binding(5) var pet_occupancy: texture_3d<u32>;
-@group(0) @binding(6) var ct_brick_range: texture_3d<f32>;
-@group(0) @binding(7) var pet_brick_range: texture_3d<f32>;
+// Bindings 6 and 7 held brick maxima for MIP skipping, which MIP no longer does (see mip).
 @group(0) @binding(8) var<storage, read> transfer: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read> colormap: array<vec4<f32>>;
 @group(0) @binding(10) var labels: texture_3d<u32>;
@@ -207,48 +206,37 @@ fn brick_of(p_tex: vec3<f32>, dims: vec3<f32>, bricks: vec4<f32>) -> vec3<i32> {
 }
 
 // Maximum intensity projection along [t_enter, t_exit] through one volume, with texture
-// coordinates tex_o + tex_d * t. Bricks whose maximum cannot raise the running maximum are
-// skipped (same sample lattice), and the ray stops once the window's top is reached.
-fn mip(is_pet: bool, ranges: texture_3d<f32>, dims: vec4<f32>, bricks: vec4<f32>,
-       m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>, t_enter: f32, t_exit: f32, jitter: f32,
-       saturate: f32) -> f32 {
+// coordinates tex_o + tex_d * t, on the sample lattice t = t_enter + (k + jitter) * step,
+// in one tight loop over the samples inside the volume's box. Measured on a software
+// rasterizer (render_bench, PET MIP at 512x512): per-sample branches, brick skipping
+// included, cost more than the samples themselves (skipping brick by brick 106 ms, this
+// loop 68 ms), because the lanes of a SIMD group skip different bricks and wait for the
+// slowest; so MIP does not skip.
+fn mip(is_pet: bool, m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>, t_enter: f32, t_exit: f32,
+       jitter: f32) -> f32 {
     let step = u.params.x;
-    let skip = (u.flags.y & SKIP_EMPTY) != 0u;
     let tex_o = (m * vec4<f32>(o, 1.0)).xyz;
     let tex_d = (m * vec4<f32>(d, 0.0)).xyz;
     let range = slab(tex_o, tex_d, vec3<f32>(0.0), vec3<f32>(1.0));
+    let t_lo = max(t_enter, range.x);
+    let t_hi = min(t_exit, range.y);
+    let k_first = max(i32(ceil((t_lo - t_enter) / step - jitter)), 0);
+    let k_last = min(i32(floor((t_hi - t_enter) / step - jitter)), k_first + i32(u.flags.w));
     var best = -FAR;
-    var k = 0;
-    var checked_until = -FAR;
-    for (var i = 0u; i < u.flags.w; i = i + 1u) {
+    for (var k = k_first; k <= k_last; k = k + 1) {
         let t = t_enter + (f32(k) + jitter) * step;
-        if (t > t_exit || best >= saturate) {
-            break;
-        }
-        let c = tex_o + tex_d * t;
-        if (!inside_unit(c)) {
-            k = k + 1;
-            continue;
-        }
-        if (skip && t >= checked_until) {
-            let brick_max = textureLoad(ranges, brick_of(c, dims.xyz, bricks), 0).g * dims.w;
-            let next = next_event(tex_o, tex_d, dims.xyz, bricks.w, c, range, t);
-            if (brick_max <= best) {
-                let k_next = i32(ceil((min(next, t_exit + step) - t_enter) / step - jitter));
-                k = max(k + 1, k_next);
-                continue;
-            }
-            checked_until = next;
-        }
-        // A branch, not select(): select would sample both volumes.
-        if (is_pet) {
-            best = max(best, pet_value(c));
-        } else {
-            best = max(best, ct_value(c));
-        }
-        k = k + 1;
+        best = max(best, volume_value(is_pet, tex_o + tex_d * t));
     }
     return best;
+}
+
+// The PET's value in display units, or the CT's in HU, at texture coordinates c. A branch,
+// not select(): select would sample both volumes.
+fn volume_value(is_pet: bool, c: vec3<f32>) -> f32 {
+    if (is_pet) {
+        return pet_value(c);
+    }
+    return ct_value(c);
 }
 
 // A primary ray and the parameter range it spends in the volumes the mode uses.
@@ -345,8 +333,7 @@ fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     if (mode == MODE_PET_MIP) {
         var best = 0.0;
         if (use_pet) {
-            best = max(mip(true, pet_brick_range, u.pet_dims, u.pet_bricks, u.pet_patient_to_tex,
-                           o, d, t_enter, t_exit, jitter, u.window.w), 0.0);
+            best = max(mip(true, u.pet_patient_to_tex, o, d, t_enter, t_exit, jitter), 0.0);
         }
         let s = clamp((best - u.window.z) / (u.window.w - u.window.z), 0.0, 1.0);
         return vec4<f32>(colormap_lookup(s), 1.0);
@@ -354,8 +341,7 @@ fn fs_mip(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     {
         var best = -FAR;
         if (use_ct) {
-            best = mip(false, ct_brick_range, u.ct_dims, u.ct_bricks, u.ct_patient_to_tex,
-                       o, d, t_enter, t_exit, jitter, u.window.y);
+            best = mip(false, u.ct_patient_to_tex, o, d, t_enter, t_exit, jitter);
         }
         let s = clamp((best - u.window.x) / (u.window.y - u.window.x), 0.0, 1.0);
         return vec4<f32>(vec3<f32>(s), 1.0);

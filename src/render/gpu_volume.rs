@@ -1,6 +1,6 @@
 //! Volumes uploaded to the GPU: 16-bit float 3D textures (one, or several slabs along z
-//! when the volume is deeper than the device's 3D texture limit), a brick range texture
-//! and an occupancy texture for empty-space skipping.
+//! when the volume is deeper than the device's 3D texture limit) and an occupancy texture
+//! for empty-space skipping.
 
 use wgpu::util::DeviceExt;
 
@@ -74,7 +74,6 @@ pub struct GpuVolume {
     slab_views: Vec<wgpu::TextureView>,
     /// How the slabs split the volume.
     pub slabs: SlabPlan,
-    pub brick_range_view: wgpu::TextureView,
     occupancy: wgpu::Texture,
     pub occupancy_view: wgpu::TextureView,
     /// Occupancy currently uploaded, to skip redundant uploads.
@@ -190,15 +189,6 @@ impl GpuVolume {
                     .create_view(&Default::default())
             })
             .collect();
-        let ranges: Vec<f32> = prepared.bricks.ranges.iter().flatten().copied().collect();
-        let bricks = texture_3d(
-            device,
-            queue,
-            "brick ranges",
-            prepared.bricks.dims,
-            wgpu::TextureFormat::Rg32Float,
-            bytemuck::cast_slice(&ranges),
-        );
         let occupancy_state = vec![1u8; prepared.bricks.ranges.len()];
         let occupancy = texture_3d(
             device,
@@ -211,7 +201,6 @@ impl GpuVolume {
         Self {
             slab_views,
             slabs,
-            brick_range_view: bricks.create_view(&Default::default()),
             occupancy_view: occupancy.create_view(&Default::default()),
             occupancy,
             occupancy_state,

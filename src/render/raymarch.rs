@@ -128,9 +128,11 @@ impl RaymarchUniforms {
         if scene.pet.is_some() {
             bits |= HAS_PET;
         }
-        // Brick skipping pays off for DVR and PET MIP; for CT MIP over noisy soft tissue few
-        // bricks fall below the running maximum and the checks cost more than they save.
-        if settings.empty_space_skipping && settings.mode != RenderMode::CtMip {
+        // Brick skipping pays off for DVR; the MIP modes never skip (see `mip` in
+        // shaders/raymarch.wgsl: the checks cost more than they save).
+        if settings.empty_space_skipping
+            && !matches!(settings.mode, RenderMode::CtMip | RenderMode::PetMip)
+        {
             bits |= SKIP_EMPTY;
         }
         if settings.shading {
@@ -270,7 +272,6 @@ impl RaymarchPipeline {
             source: wgpu::ShaderSource::Wgsl(super::wgsl::raymarch_source().into()),
         });
         let float = wgpu::TextureSampleType::Float { filterable: true };
-        let unfilterable = wgpu::TextureSampleType::Float { filterable: false };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("raymarch"),
             entries: &[
@@ -280,8 +281,6 @@ impl RaymarchPipeline {
                 sampler_entry(3),
                 texture_3d_entry(4, wgpu::TextureSampleType::Uint),
                 texture_3d_entry(5, wgpu::TextureSampleType::Uint),
-                texture_3d_entry(6, unfilterable),
-                texture_3d_entry(7, unfilterable),
                 storage_entry(8),
                 storage_entry(9),
                 texture_3d_entry(10, wgpu::TextureSampleType::Uint),
@@ -392,14 +391,6 @@ impl RaymarchPipeline {
                 wgpu::BindGroupEntry {
                     binding: 5,
                     resource: wgpu::BindingResource::TextureView(&pet.occupancy_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 6,
-                    resource: wgpu::BindingResource::TextureView(&ct.brick_range_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 7,
-                    resource: wgpu::BindingResource::TextureView(&pet.brick_range_view),
                 },
                 wgpu::BindGroupEntry {
                     binding: 8,

@@ -635,15 +635,7 @@ impl App {
         if self.scene.is_none() {
             return;
         }
-        let slice = PaneId::every()
-            .any(|p| matches!(p, PaneId::Slice(..)) && self.panes.texture(p).is_some());
-        let volume = self.panes.texture(PaneId::ThreeD).is_some();
-        let refined = volume && self.panes_settled();
-        self.startup.presented(super::startup::Shown {
-            slice,
-            volume,
-            refined,
-        });
+        self.startup.presented(self.panes.drawn());
     }
 
     pub(super) fn exit(&mut self, event_loop: &ActiveEventLoop) {

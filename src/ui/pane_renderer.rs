@@ -146,6 +146,17 @@ impl PaneRenderer {
             .is_none_or(|c| c > BAND_BUDGET)
     }
 
+    /// What has been drawn since the last [`Self::invalidate`]: a slice, a 3D image
+    /// (coarse or full), a complete full-quality 3D image.
+    pub fn drawn(&self) -> super::startup::Shown {
+        let r = &self.refinement;
+        super::startup::Shown {
+            slice: !self.slices.is_empty(),
+            volume: r.key.is_some() || r.complete.is_some(),
+            refined: r.complete.is_some(),
+        }
+    }
+
     /// Forgets everything drawn (a new scene, a lost surface).
     pub fn invalidate(&mut self) {
         self.slices.clear();
