@@ -158,20 +158,23 @@ fn pet_value(pc: vec3<f32>) -> f32 {
         u.pet_dims.w;
 }
 
-// Patient-space gradient of HU by central differences of one texel.
-fn ct_gradient(tc: vec3<f32>) -> vec3<f32> {
+// Patient-space gradient of HU at tc, where the value is `hu`, by forward differences of
+// one texel: three more samples instead of central differences' six (fused DVR 715 ->
+// 610 ms on the peer volumes); the normal it gives is half a texel off, which lighting
+// does not show.
+fn ct_gradient(tc: vec3<f32>, hu: f32) -> vec3<f32> {
     let h = 1.0 / u.ct_dims.xyz;
-    let gx = ct_value(tc + vec3<f32>(h.x, 0.0, 0.0)) - ct_value(tc - vec3<f32>(h.x, 0.0, 0.0));
-    let gy = ct_value(tc + vec3<f32>(0.0, h.y, 0.0)) - ct_value(tc - vec3<f32>(0.0, h.y, 0.0));
-    let gz = ct_value(tc + vec3<f32>(0.0, 0.0, h.z)) - ct_value(tc - vec3<f32>(0.0, 0.0, h.z));
-    let g_tex = vec3<f32>(gx, gy, gz) / (2.0 * h);
+    let gx = ct_value(tc + vec3<f32>(h.x, 0.0, 0.0)) - hu;
+    let gy = ct_value(tc + vec3<f32>(0.0, h.y, 0.0)) - hu;
+    let gz = ct_value(tc + vec3<f32>(0.0, 0.0, h.z)) - hu;
+    let g_tex = vec3<f32>(gx, gy, gz) / h;
     let m = u.ct_patient_to_tex;
     let a = mat3x3<f32>(m[0].xyz, m[1].xyz, m[2].xyz);
     return transpose(a) * g_tex;
 }
 
-fn shade(rgb: vec3<f32>, tc: vec3<f32>, view_dir: vec3<f32>) -> vec3<f32> {
-    let g = ct_gradient(tc);
+fn shade(rgb: vec3<f32>, tc: vec3<f32>, hu: f32, view_dir: vec3<f32>) -> vec3<f32> {
+    let g = ct_gradient(tc, hu);
     let len = length(g);
     let n = g / max(len, 1.0e-6);
     // Headlight: light comes from the eye; two-sided diffuse.
@@ -408,11 +411,12 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
             var rgb = vec3<f32>(0.0);
             var a_ref = 0.0;
             if (in_ct) {
-                let tf = tf_lookup(ct_value(tc));
+                let hu = ct_value(tc);
+                let tf = tf_lookup(hu);
                 a_ref = tf.a;
                 rgb = tf.rgb;
                 if (a_ref > 0.0 && (bits & SHADING) != 0u) {
-                    rgb = shade(rgb, tc, d);
+                    rgb = shade(rgb, tc, hu, d);
                 }
             }
             if (in_pet && mode == MODE_FUSED) {

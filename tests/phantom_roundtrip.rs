@@ -12,8 +12,13 @@ fn round_trip(kind: PhantomKind, options: &PhantomOptions) {
     let phantom = generate_with(kind, options);
     let dir = tempfile::tempdir().unwrap();
     write_dicom(&phantom, dir.path()).unwrap();
-    let study = load_study(&[dir.path().to_path_buf()], &LoadOptions::default()).unwrap();
+    let options = LoadOptions::default();
+    let study = load_study(&[dir.path().to_path_buf()], &options).unwrap();
     assert!(study.problems.is_empty(), "{:?}", study.problems);
+    // The viewer's progress bar counted every decoded slice of both series.
+    let slices = phantom.ct.dims()[2] + phantom.pet.dims()[2];
+    assert!(options.progress.decoding());
+    assert_eq!(options.progress.counts(), (slices, slices));
     let ct = study.ct.unwrap().volume;
     let pet = study.pet.unwrap();
     // Geometry to a micrometre.

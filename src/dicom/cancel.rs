@@ -41,12 +41,24 @@ impl CancelFlag {
     }
 }
 
-/// How far a long load has come (files fetched from a server, for now), shared between
-/// the loading thread and the window that shows it. Clones share the counters.
+/// How far a long load has come (files fetched from a server, then slices decoded), shared
+/// between the loading thread and the window that shows it. Clones share the counters.
 #[derive(Debug, Clone, Default)]
-pub struct LoadProgress(Arc<(AtomicUsize, AtomicUsize)>);
+pub struct LoadProgress(Arc<(AtomicUsize, AtomicUsize, AtomicBool)>);
 
 impl LoadProgress {
+    /// Starts counting decoded slices, `total` of them (after any fetching).
+    pub fn start_decoding(&self, total: usize) {
+        self.0 .0.store(0, Ordering::Relaxed);
+        self.0 .1.store(total, Ordering::Relaxed);
+        self.0 .2.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the counts are slices decoded (else files fetched).
+    pub fn decoding(&self) -> bool {
+        self.0 .2.load(Ordering::Relaxed)
+    }
+
     /// Sets how many steps there are in all (0: unknown).
     pub fn set_total(&self, total: usize) {
         self.0 .1.store(total, Ordering::Relaxed);

@@ -8,7 +8,7 @@ use dicom_pixeldata::{PixelDecoder, PixelRepresentation};
 use rayon::prelude::*;
 
 use super::assemble::{Assembly, SliceSource};
-use super::cancel::CancelFlag;
+use super::cancel::{CancelFlag, LoadProgress};
 use super::error::DicomError;
 use super::scan::{error_chain, open_dicom};
 use super::series::Series;
@@ -24,10 +24,11 @@ type FileJob<'a, T> = (usize, Vec<(SliceSource, &'a mut [T])>);
 ///
 /// Stops with [`DicomError::Cancelled`] once `cancel` is set: checked before each file is
 /// opened and before each frame is converted, i.e. per slice.
+/// Each decoded slice advances `progress`.
 pub fn decode_series<T: Voxel>(
     series: &Series,
     assembly: &Assembly,
-    cancel: &CancelFlag,
+    (cancel, progress): (&CancelFlag, &LoadProgress),
 ) -> Result<(Vec<T>, Vec<String>), DicomError> {
     let [nx, ny, nz] = assembly.geometry.dims;
     let slice_len = nx * ny;
@@ -48,7 +49,12 @@ pub fn decode_series<T: Voxel>(
     }
     let warnings: Vec<Option<String>> = jobs
         .into_par_iter()
-        .map(|(file, targets)| decode_file_into(series, file, targets, cancel))
+        .map(|(file, targets)| {
+            let n = targets.len();
+            let r = decode_file_into(series, file, targets, cancel);
+            (0..n).for_each(|_| progress.advance());
+            r
+        })
         .collect::<Result<_, _>>()?;
     let mut warnings: Vec<String> = warnings.into_iter().flatten().collect();
     warnings.dedup();

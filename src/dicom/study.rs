@@ -121,15 +121,29 @@ pub fn load_ct_series(
     load_series_cancellable(series, cancel)
 }
 
+/// Frames (slices) in a series.
+fn frame_count(series: &Series) -> usize {
+    series.files.iter().map(|f| f.frames.len()).sum()
+}
+
 /// [`load_series`] that stops with [`DicomError::Cancelled`] when `cancel` is set (checked per
 /// slice while decoding), with values of type `T`.
 pub fn load_series_cancellable<T: Voxel>(
     series: &Series,
     cancel: &CancelFlag,
 ) -> Result<LoadedSeries<T>, DicomError> {
+    load_series_counted(series, cancel, &LoadProgress::default())
+}
+
+/// [`load_series_cancellable`] advancing `progress` by each decoded slice.
+fn load_series_counted<T: Voxel>(
+    series: &Series,
+    cancel: &CancelFlag,
+    progress: &LoadProgress,
+) -> Result<LoadedSeries<T>, DicomError> {
     cancel.check()?;
     let assembly = assemble(series)?;
-    let (data, decode_warnings) = decode_series(series, &assembly, cancel)?;
+    let (data, decode_warnings) = decode_series(series, &assembly, (cancel, progress))?;
     let unit = unit_of(series);
     let volume = Volume::new(assembly.geometry, data, unit).map_err(|e: VolumeError| {
         DicomError::Geometry {
@@ -158,7 +172,15 @@ pub fn load_pet_series_cancellable(
     overrides: &SuvOverrides,
     cancel: &CancelFlag,
 ) -> Result<PetSeries, DicomError> {
-    let loaded = load_series_cancellable(series, cancel)?;
+    load_pet_series_counted(series, overrides, (cancel, &LoadProgress::default()))
+}
+
+fn load_pet_series_counted(
+    series: &Series,
+    overrides: &SuvOverrides,
+    (cancel, progress): (&CancelFlag, &LoadProgress),
+) -> Result<PetSeries, DicomError> {
+    let loaded = load_series_counted(series, cancel, progress)?;
     let suv_inputs = series.suv_inputs().unwrap_or_default();
     let calibration = calibrate(&suv_inputs, overrides);
     Ok(PetSeries {
@@ -223,15 +245,19 @@ pub fn load_scanned(
     let pet_choice = choose_pet(&series, options.pet_series.as_deref())?;
     let cancel = &options.cancel;
     cancel.check()?;
+    let progress = &options.progress;
+    let chosen = [&ct_choice, &pet_choice].into_iter().flatten();
+    progress.start_decoding(chosen.map(|c| frame_count(&series[c.index])).sum());
     let (ct, pet) = rayon::join(
         || {
             ct_choice
                 .as_ref()
-                .map(|c| load_ct_series(&series[c.index], cancel))
+                .map(|c| load_series_counted(&series[c.index], cancel, progress))
         },
         || {
             pet_choice.as_ref().map(|c| {
-                load_pet_series_cancellable(&series[c.index], &options.suv_overrides, cancel)
+                let s = &series[c.index];
+                load_pet_series_counted(s, &options.suv_overrides, (cancel, progress))
             })
         },
     );

@@ -96,14 +96,15 @@ fn jitter_at(u: &RaymarchUniforms, x: u32, y: u32) -> f32 {
     (h >> 8) as f32 / 16_777_216.0
 }
 
-fn ct_gradient(ct: &PreparedVolume, m: Mat4, scale: f32, tc: Vec3) -> Vec3 {
+/// Forward differences of one texel from `hu`, the value at `tc` (as the shader does).
+fn ct_gradient(ct: &PreparedVolume, m: Mat4, scale: f32, (tc, hu): (Vec3, f32)) -> Vec3 {
     let d = ct.dims();
     let h = Vec3::new(1.0 / d[0] as f32, 1.0 / d[1] as f32, 1.0 / d[2] as f32);
     let v = |p: Vec3| ct.sample(p) * scale;
-    let gx = v(tc + Vec3::X * h.x) - v(tc - Vec3::X * h.x);
-    let gy = v(tc + Vec3::Y * h.y) - v(tc - Vec3::Y * h.y);
-    let gz = v(tc + Vec3::Z * h.z) - v(tc - Vec3::Z * h.z);
-    let g_tex = Vec3::new(gx, gy, gz) / (2.0 * h);
+    let gx = v(tc + Vec3::X * h.x) - hu;
+    let gy = v(tc + Vec3::Y * h.y) - hu;
+    let gz = v(tc + Vec3::Z * h.z) - hu;
+    let g_tex = Vec3::new(gx, gy, gz) / h;
     let a = Mat3::from_cols(m.x_axis.xyz(), m.y_axis.xyz(), m.z_axis.xyz());
     a.transpose() * g_tex
 }
@@ -197,11 +198,12 @@ fn shade_pixel(scene: &CpuScene<'_>, luts: &Luts, x: u32, y: u32) -> [f32; 4] {
                 let mut rgb = Vec3::ZERO;
                 let mut a_ref = 0.0;
                 if let Some(v) = in_ct {
-                    let tf = lookup(&luts.transfer, v.sample(tc) * ct_scale);
+                    let hu = v.sample(tc) * ct_scale;
+                    let tf = lookup(&luts.transfer, hu);
                     a_ref = tf[3];
                     rgb = Vec3::new(tf[0], tf[1], tf[2]);
                     if a_ref > 0.0 && settings.shading {
-                        rgb = shade(rgb, ct_gradient(v, ct_m, ct_scale, tc), d);
+                        rgb = shade(rgb, ct_gradient(v, ct_m, ct_scale, (tc, hu)), d);
                     }
                 }
                 if let (Some(v), RenderMode::FusedDvr) = (in_pet, mode) {

@@ -103,9 +103,16 @@ pub struct TextureLimits {
 }
 
 impl TextureLimits {
-    /// The limits of a device, with the user's budget ([`volume_budget_bytes`]).
+    /// The limits of a device, with the user's budget ([`volume_budget_bytes`]). The
+    /// texture edge may be lowered (never raised) with `PETCT_MAX_TEXTURE_3D`, to try the
+    /// slab path of a smaller device.
     pub fn of(device: &wgpu::Device) -> Self {
-        Self::with_max_dim(device.limits().max_texture_dimension_3d as usize)
+        let device_max = device.limits().max_texture_dimension_3d as usize;
+        let lowered = std::env::var("PETCT_MAX_TEXTURE_3D")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n >= 2);
+        Self::with_max_dim(lowered.map_or(device_max, |n| n.min(device_max)))
     }
 
     /// The user's budget ([`volume_budget_bytes`]) with a given texture edge.

@@ -28,8 +28,11 @@ pub struct Loaded {
 pub struct LoadStatus<'a> {
     pub label: &'a str,
     pub seconds: f32,
-    /// Instances fetched and expected, while a study comes from a PACS.
+    /// Instances fetched and expected while a study comes from a PACS, then slices decoded
+    /// and expected.
     pub fetched: Option<(usize, usize)>,
+    /// Whether `fetched` counts decoded slices.
+    pub decoding: bool,
 }
 
 /// What a poll finds.
@@ -100,6 +103,7 @@ impl Loader {
             label: j.label.as_str(),
             seconds: j.started.elapsed().as_secs_f32(),
             fetched: Some(j.options.progress.counts()).filter(|(_, total)| *total > 0),
+            decoding: j.options.progress.decoding(),
         })
     }
 

@@ -19,6 +19,7 @@ pub fn status_bar(
             label,
             seconds,
             fetched,
+            decoding,
         }) = loading
         {
             ui.spinner();
@@ -27,7 +28,11 @@ pub fn status_bar(
                 ui.add(
                     egui::ProgressBar::new(done as f32 / total as f32)
                         .desired_width(PROGRESS_WIDTH)
-                        .text(format!("{done}/{total} from the PACS")),
+                        .text(if decoding {
+                            format!("{done}/{total} slices decoded")
+                        } else {
+                            format!("{done}/{total} from the PACS")
+                        }),
                 );
             }
             if ui.button("Cancel").clicked() {
