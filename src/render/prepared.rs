@@ -213,6 +213,17 @@ impl PreparedVolume {
         )
     }
 
+    /// This preparation for other limits: the same texels when they still fit (or are
+    /// released), else downsampled with a warning.
+    pub fn refit(self, limits: TextureLimits) -> (Self, Option<String>) {
+        match &self.texels {
+            Some(t) if downsample_factor(t.dims(), limits, true) > 1 => {
+                Self::from_half(Arc::clone(t), limits, true, self.value_scale)
+            }
+            _ => (self, None),
+        }
+    }
+
     /// The texels, x fastest (empty once released).
     pub fn texels(&self) -> &[f16] {
         self.texels.as_ref().map_or(&[], |t| &t.data)

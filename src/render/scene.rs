@@ -55,6 +55,34 @@ pub struct PreparedScene {
     pub limits: TextureLimits,
 }
 
+impl PreparedScene {
+    /// The scene for a lower texture limit than it was prepared for (a scene prepared
+    /// before the device was known): volumes that no longer fit are downsampled, with a
+    /// warning, from the texels they hold.
+    pub fn refit(self, max_dim_3d: usize) -> Self {
+        let limits = TextureLimits {
+            max_dim_3d,
+            ..self.limits
+        };
+        let mut warnings = self.warnings;
+        let mut refit = |v: Option<PreparedVolume>| {
+            v.map(|v| {
+                let (v, warning) = v.refit(limits);
+                warnings.extend(warning);
+                v
+            })
+        };
+        let (ct, pet) = (refit(self.ct), refit(self.pet));
+        Self {
+            ct,
+            pet,
+            warnings,
+            limits,
+            ..self
+        }
+    }
+}
+
 // A worker thread builds the scene and sends it to the UI thread.
 const _: fn() = || {
     fn assert_send<T: Send>() {}
@@ -216,6 +244,12 @@ impl FusedScene {
     /// Creates the textures of a prepared scene (GPU work only; the CPU conversion was done
     /// by [`PreparedScene::new`], possibly on another thread).
     pub fn upload(device: &wgpu::Device, queue: &wgpu::Queue, prepared: PreparedScene) -> Self {
+        let device_max = device.limits().max_texture_dimension_3d as usize;
+        let prepared = if prepared.limits.max_dim_3d > device_max {
+            prepared.refit(device_max)
+        } else {
+            prepared
+        };
         let PreparedScene {
             ct,
             pet,
@@ -424,6 +458,19 @@ mod tests {
         assert_eq!(back.pet_display_factor, 2.0);
         assert_eq!(back.pet_geometry.as_ref().map(|g| g.dims), Some([5, 5, 5]));
         assert!(back.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_scene_prepared_for_a_larger_limit_is_refitted_to_the_device() {
+        let pet = cube(9, Unit::BecquerelPerMl);
+        let prepared = PreparedScene::new(None, Some(&pet), 1.0, 2048);
+        assert_eq!(prepared.pet.as_ref().map(|p| p.dims()), Some([9, 9, 9]));
+        // Depth alone would be split into slabs; width and height must be downsampled.
+        let refit = prepared.refit(4);
+        assert_eq!(refit.pet.as_ref().map(|p| p.dims()), Some([3, 3, 3]));
+        assert_eq!(refit.limits.max_dim_3d, 4);
+        assert_eq!(refit.warnings.len(), 1);
+        assert_eq!(refit.pet_geometry.map(|g| g.dims), Some([9, 9, 9]));
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl App {
         }
         let egui_ctx = egui::Context::default();
         super::style::apply(&egui_ctx);
-        Self {
+        let mut app = Self {
             stats: options.frame_stats.as_ref().map(|_| FrameStats::default()),
             startup: Default::default(),
             options,
@@ -144,7 +144,14 @@ impl App {
             opening: false,
             recovery: Recovery::default(),
             fatal: None,
-        }
+        };
+        // The first study loads while the window and the GPU start (it waits in
+        // `pending_open` if it is ready first): the first slice is on screen that much
+        // sooner. Its scene is prepared for the default texture limit and refitted at the
+        // upload if the device's is lower.
+        let first = app.options.paths.clone();
+        app.start_load(first);
+        app
     }
 
     pub(super) fn start_load(&mut self, paths: Vec<PathBuf>) {

@@ -78,8 +78,7 @@ impl ApplicationHandler for App {
                 self.mip.invalidate();
                 self.followup_mip.invalidate();
                 self.gfx = Some(gfx);
-                let first = self.options.paths.clone();
-                self.start_load(first);
+                // The first study started loading with the app (see `App::new`).
                 if let Some(loaded) = self.pending_open.take() {
                     self.open(loaded);
                 }
