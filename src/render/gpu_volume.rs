@@ -105,7 +105,8 @@ fn texture_desc<'a>(
     }
 }
 
-fn texture_3d(
+/// A 3D texture of `format` texels, sampled by shaders, filled with `data` (slices in order).
+pub(crate) fn texture_3d(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     label: &str,
@@ -249,12 +250,25 @@ impl GpuVolume {
     }
 }
 
-/// The bind group entry of slab `k` of a volume (see [`GpuVolume::slab_view`]).
-pub fn slab_entry(binding: u32, volume: &GpuVolume, k: usize) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
+/// The bind group entries of slabs 1-3 of the CT and then of the PET, from binding `first`
+/// on (slab 0 is bound with the other textures; see [`GpuVolume::slab_view`]).
+pub fn slab_entries<'a>(
+    first: u32,
+    ct: &'a GpuVolume,
+    pet: &'a GpuVolume,
+) -> [wgpu::BindGroupEntry<'a>; 6] {
+    let entry = |i: u32, volume: &'a GpuVolume, k: usize| wgpu::BindGroupEntry {
+        binding: first + i,
         resource: wgpu::BindingResource::TextureView(volume.slab_view(k)),
-    }
+    };
+    [
+        entry(0, ct, 1),
+        entry(1, ct, 2),
+        entry(2, ct, 3),
+        entry(3, pet, 1),
+        entry(4, pet, 2),
+        entry(5, pet, 3),
+    ]
 }
 
 /// Creates a read-only storage buffer of RGBA entries.

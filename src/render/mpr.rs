@@ -9,7 +9,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::{DVec3, Vec2, Vec3};
 
 use super::context::GpuContext;
-use super::gpu_volume::{rgba_buffer, slab_entry};
+use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
     clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
 };
@@ -364,49 +364,46 @@ impl MprPipeline {
         self.pipeline.ensure(device, pane.slabbed);
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: pane.uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
+            },
+            wgpu::BindGroupEntry {
+                binding: 3,
+                resource: wgpu::BindingResource::Sampler(&self.linear),
+            },
+            wgpu::BindGroupEntry {
+                binding: 4,
+                resource: wgpu::BindingResource::Sampler(&self.nearest),
+            },
+            wgpu::BindGroupEntry {
+                binding: 5,
+                resource: self.colormap.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 6,
+                resource: wgpu::BindingResource::TextureView(&scene.labels().view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 7,
+                resource: wgpu::BindingResource::TextureView(&scene.reference().view),
+            },
+        ];
+        // Slabs 1-3 of each volume (slab 0 is bound above).
+        entries.extend(slab_entries(8, ct, pet));
         pane.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("mpr"),
             layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: pane.uniforms.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::Sampler(&self.linear),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::Sampler(&self.nearest),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: self.colormap.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 6,
-                    resource: wgpu::BindingResource::TextureView(&scene.labels().view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 7,
-                    resource: wgpu::BindingResource::TextureView(&scene.reference().view),
-                },
-                slab_entry(8, ct, 1),
-                slab_entry(9, ct, 2),
-                slab_entry(10, ct, 3),
-                slab_entry(11, pet, 1),
-                slab_entry(12, pet, 2),
-                slab_entry(13, pet, 3),
-            ],
+            entries: &entries,
         }));
     }
 

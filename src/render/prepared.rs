@@ -49,7 +49,8 @@ fn downsample_factor(d: [usize; 3], limits: TextureLimits, may_split_z: bool) ->
     let max = limits.max_dim_3d.max(1);
     let fits = |f: usize| {
         let n = d.map(|n| n.div_ceil(f));
-        let depth_fits = if may_split_z {
+        // Slabs share a slice, so they need an edge of at least 2.
+        let depth_fits = if may_split_z && max >= 2 {
             SlabPlan::new(n[2], max).count <= MAX_SLABS
         } else {
             n[2] <= max

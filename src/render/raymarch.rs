@@ -6,7 +6,7 @@ use glam::Mat4;
 
 use super::camera::OrbitCamera;
 use super::context::GpuContext;
-use super::gpu_volume::{rgba_buffer, slab_entry};
+use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
     clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
 };
@@ -364,53 +364,50 @@ impl RaymarchPipeline {
         queue.write_buffer(&view.uniforms, 0, bytemuck::bytes_of(&u));
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: view.uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
+            },
+            wgpu::BindGroupEntry {
+                binding: 3,
+                resource: wgpu::BindingResource::Sampler(&self.sampler),
+            },
+            wgpu::BindGroupEntry {
+                binding: 4,
+                resource: wgpu::BindingResource::TextureView(&ct.occupancy_view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 5,
+                resource: wgpu::BindingResource::TextureView(&pet.occupancy_view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 8,
+                resource: self.transfer.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 9,
+                resource: self.colormap.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 10,
+                resource: wgpu::BindingResource::TextureView(&scene.labels().view),
+            },
+        ];
+        // Slabs 1-3 of each volume (slab 0 is bound above).
+        entries.extend(slab_entries(11, ct, pet));
         view.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("raymarch"),
             layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: view.uniforms.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::Sampler(&self.sampler),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::TextureView(&ct.occupancy_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: wgpu::BindingResource::TextureView(&pet.occupancy_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 8,
-                    resource: self.transfer.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 9,
-                    resource: self.colormap.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 10,
-                    resource: wgpu::BindingResource::TextureView(&scene.labels().view),
-                },
-                slab_entry(11, ct, 1),
-                slab_entry(12, ct, 2),
-                slab_entry(13, ct, 3),
-                slab_entry(14, pet, 1),
-                slab_entry(15, pet, 2),
-                slab_entry(16, pet, 3),
-            ],
+            entries: &entries,
         }));
     }
 

@@ -1,7 +1,6 @@
 //! The volumes of one study on the GPU: CT in HU and PET in display units (SUV when known).
 
 use glam::{Mat4, Vec3};
-use wgpu::util::DeviceExt;
 
 use std::sync::Arc;
 
@@ -161,25 +160,7 @@ impl LabelTexture {
         patient_to_tex: Mat4,
         present: bool,
     ) -> Self {
-        let texture = device.create_texture_with_data(
-            queue,
-            &wgpu::TextureDescriptor {
-                label: Some("labels"),
-                size: wgpu::Extent3d {
-                    width: dims[0] as u32,
-                    height: dims[1] as u32,
-                    depth_or_array_layers: dims[2] as u32,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D3,
-                format,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            },
-            wgpu::util::TextureDataOrder::LayerMajor,
-            bytes,
-        );
+        let texture = super::gpu_volume::texture_3d(device, queue, "labels", dims, format, bytes);
         Self {
             view: texture.create_view(&Default::default()),
             patient_to_tex,
