@@ -274,11 +274,7 @@ impl FusedScene {
         queue: &wgpu::Queue,
         labels: Option<&[u16]>,
     ) {
-        let fits = |l: &&[u16]| {
-            self.pet_geometry
-                .as_ref()
-                .is_some_and(|g| g.voxel_count() == l.len())
-        };
+        let fits = |l: &&[u16]| self.label_grid_fits(device, l.len());
         self.labels = match (labels.filter(fits), &self.pet_geometry) {
             (Some(l), Some(g)) => LabelTexture::new(
                 device,
@@ -302,11 +298,7 @@ impl FusedScene {
         queue: &wgpu::Queue,
         mask: Option<&[u8]>,
     ) {
-        let fits = |m: &&[u8]| {
-            self.pet_geometry
-                .as_ref()
-                .is_some_and(|g| g.voxel_count() == m.len())
-        };
+        let fits = |m: &&[u8]| self.label_grid_fits(device, m.len());
         self.reference = match (mask.filter(fits), &self.pet_geometry) {
             (Some(m), Some(g)) => LabelTexture::new(
                 device,
@@ -319,6 +311,16 @@ impl FusedScene {
             _ => LabelTexture::empty(device, queue),
         };
         self.reference_generation += 1;
+    }
+
+    /// Whether `len` labels fill the PET grid as loaded and that grid fits one texture of
+    /// the device (labels are not split into slabs; a PET deeper than the device's limit,
+    /// far beyond total-body scanners' 1,000 slices, shows no outlines instead of failing).
+    fn label_grid_fits(&self, device: &wgpu::Device, len: usize) -> bool {
+        let max = device.limits().max_texture_dimension_3d as usize;
+        self.pet_geometry
+            .as_ref()
+            .is_some_and(|g| g.voxel_count() == len && g.dims.iter().all(|&n| n <= max))
     }
 
     /// How many times [`Self::set_reference`] was called (a cache key, like
