@@ -223,6 +223,10 @@ fn mip(is_pet: bool, m: mat4x4<f32>, o: vec3<f32>, d: vec3<f32>, t_enter: f32, t
     let range = slab(tex_o, tex_d, vec3<f32>(0.0), vec3<f32>(1.0));
     let t_lo = max(t_enter, range.x);
     let t_hi = min(t_exit, range.y);
+    if (!(t_lo <= t_hi)) {
+        // The ray misses the box (also keeps FAR out of the integer conversions below).
+        return -FAR;
+    }
     let k_first = max(i32(ceil((t_lo - t_enter) / step - jitter)), 0);
     let k_last = min(i32(floor((t_hi - t_enter) / step - jitter)), k_first + i32(u.flags.w));
     var best = -FAR;
