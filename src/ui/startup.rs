@@ -31,8 +31,11 @@ impl Default for StartupClock {
 /// What a presented frame showed of the study.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shown {
+    /// A slice pane showed the study.
     pub slice: bool,
+    /// The 3D pane showed an image of it, coarse or full.
     pub volume: bool,
+    /// The 3D pane's full-quality image was complete.
     pub refined: bool,
 }
 
