@@ -25,8 +25,12 @@ use std::process::Command;
 /// The scripted session (one interaction per frame, as a user's hand).
 fn session_script(key_frame: &Path) -> String {
     let mut s = String::from("wait\n");
+    // Drag steps differ from run to run, so no run replays the camera angles of an
+    // earlier one: a cache keyed on them (lavapipe once compiled a shader variant per
+    // camera) would otherwise make repeated runs look fast.
+    let step = 5 + std::process::id() % 4;
     for _ in 0..60 {
-        s.push_str("drag 3d left 6 0\n");
+        let _ = writeln!(s, "drag 3d left {step} 0");
     }
     s.push_str("release\n");
     for i in 0..20 {

@@ -20,7 +20,11 @@ struct Uniforms {
     pet_slabs: vec4<f32>,
 };
 
-@group(0) @binding(0) var<uniform> u: Uniforms;
+// A read-only storage buffer, not a uniform buffer: Mesa's lavapipe inlines uniform-buffer
+// values that steer branches and loops into the compiled shader, so every new camera or
+// cursor compiled a new shader variant (about 140 ms a frame); storage buffers are not
+// inlined.
+@group(0) @binding(0) var<storage, read> u: Uniforms;
 @group(0) @binding(1) var ct_tex: texture_3d<f32>;
 @group(0) @binding(2) var pet_tex: texture_3d<f32>;
 @group(0) @binding(3) var lin: sampler;

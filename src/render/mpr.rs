@@ -11,7 +11,7 @@ use glam::{DVec3, Vec2, Vec3};
 use super::context::GpuContext;
 use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
-    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
+    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, SlabVariants,
 };
 use super::raymarch::colormap_entries;
 use super::scene::FusedScene;
@@ -285,7 +285,7 @@ impl MprDrawData {
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("mpr uniforms"),
                 size: std::mem::size_of::<MprUniforms>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
             bind_group: None,
@@ -305,7 +305,7 @@ impl MprPipeline {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("mpr"),
             entries: &[
-                uniform_entry(0),
+                storage_entry(0),
                 texture_3d_entry(1, float),
                 texture_3d_entry(2, float),
                 sampler_entry(3),

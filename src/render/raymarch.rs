@@ -8,7 +8,7 @@ use super::camera::OrbitCamera;
 use super::context::GpuContext;
 use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
-    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, uniform_entry, SlabVariants,
+    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, SlabVariants,
 };
 use super::scene::FusedScene;
 use super::settings::{RenderMode, RenderSettings};
@@ -239,7 +239,7 @@ impl RaymarchDrawData {
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("raymarch uniforms"),
                 size: std::mem::size_of::<RaymarchUniforms>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
             bind_group: None,
@@ -275,7 +275,7 @@ impl RaymarchPipeline {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("raymarch"),
             entries: &[
-                uniform_entry(0),
+                storage_entry(0),
                 texture_3d_entry(1, float),
                 texture_3d_entry(2, float),
                 sampler_entry(3),
