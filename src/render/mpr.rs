@@ -11,7 +11,8 @@ use glam::{DVec3, Vec2, Vec3};
 use super::context::GpuContext;
 use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
-    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, SlabVariants,
+    buffer_binding, clamped_sampler, sampler_binding, sampler_entry, storage_entry,
+    texture_3d_entry, view_binding, SlabVariants,
 };
 use super::raymarch::colormap_entries;
 use super::scene::FusedScene;
@@ -365,38 +366,14 @@ impl MprPipeline {
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
         let mut entries = vec![
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: pane.uniforms.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
-            },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
-            },
-            wgpu::BindGroupEntry {
-                binding: 3,
-                resource: wgpu::BindingResource::Sampler(&self.linear),
-            },
-            wgpu::BindGroupEntry {
-                binding: 4,
-                resource: wgpu::BindingResource::Sampler(&self.nearest),
-            },
-            wgpu::BindGroupEntry {
-                binding: 5,
-                resource: self.colormap.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 6,
-                resource: wgpu::BindingResource::TextureView(&scene.labels().view),
-            },
-            wgpu::BindGroupEntry {
-                binding: 7,
-                resource: wgpu::BindingResource::TextureView(&scene.reference().view),
-            },
+            buffer_binding(0, &pane.uniforms),
+            view_binding(1, ct.slab_view(0)),
+            view_binding(2, pet.slab_view(0)),
+            sampler_binding(3, &self.linear),
+            sampler_binding(4, &self.nearest),
+            buffer_binding(5, &self.colormap),
+            view_binding(6, &scene.labels().view),
+            view_binding(7, &scene.reference().view),
         ];
         // Slabs 1-3 of each volume (slab 0 is bound above).
         entries.extend(slab_entries(8, ct, pet));

@@ -8,7 +8,8 @@ use super::camera::OrbitCamera;
 use super::context::GpuContext;
 use super::gpu_volume::{rgba_buffer, slab_entries};
 use super::pipeline_util::{
-    clamped_sampler, sampler_entry, storage_entry, texture_3d_entry, SlabVariants,
+    buffer_binding, clamped_sampler, sampler_binding, sampler_entry, storage_entry,
+    texture_3d_entry, view_binding, SlabVariants,
 };
 use super::scene::FusedScene;
 use super::settings::{RenderMode, RenderSettings};
@@ -365,42 +366,15 @@ impl RaymarchPipeline {
         let ct = scene.ct_or_placeholder();
         let pet = scene.pet_or_placeholder();
         let mut entries = vec![
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: view.uniforms.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: wgpu::BindingResource::TextureView(ct.slab_view(0)),
-            },
-            wgpu::BindGroupEntry {
-                binding: 2,
-                resource: wgpu::BindingResource::TextureView(pet.slab_view(0)),
-            },
-            wgpu::BindGroupEntry {
-                binding: 3,
-                resource: wgpu::BindingResource::Sampler(&self.sampler),
-            },
-            wgpu::BindGroupEntry {
-                binding: 4,
-                resource: wgpu::BindingResource::TextureView(&ct.occupancy_view),
-            },
-            wgpu::BindGroupEntry {
-                binding: 5,
-                resource: wgpu::BindingResource::TextureView(&pet.occupancy_view),
-            },
-            wgpu::BindGroupEntry {
-                binding: 8,
-                resource: self.transfer.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 9,
-                resource: self.colormap.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 10,
-                resource: wgpu::BindingResource::TextureView(&scene.labels().view),
-            },
+            buffer_binding(0, &view.uniforms),
+            view_binding(1, ct.slab_view(0)),
+            view_binding(2, pet.slab_view(0)),
+            sampler_binding(3, &self.sampler),
+            view_binding(4, &ct.occupancy_view),
+            view_binding(5, &pet.occupancy_view),
+            buffer_binding(8, &self.transfer),
+            buffer_binding(9, &self.colormap),
+            view_binding(10, &scene.labels().view),
         ];
         // Slabs 1-3 of each volume (slab 0 is bound above).
         entries.extend(slab_entries(11, ct, pet));
