@@ -8,6 +8,7 @@
 mod gpu;
 
 use glam::{DVec3, Vec3};
+use half::f16;
 use petct::render::camera::{project, OrbitCamera, StandardView};
 use petct::render::colormap::Colormap;
 use petct::render::cpu_reference::{render as cpu_render, CpuScene};
@@ -25,55 +26,51 @@ const SIZE: u32 = 64;
 /// A small CT: air, an elliptic soft-tissue body, a bone rod along z, and a bone marker
 /// on the patient's left (+x).
 fn ct_volume() -> Arc<HalfVolume> {
-    let dims = [40, 32, 24];
-    let g = Geometry::axial(dims, [4.0, 4.0, 5.0], DVec3::new(-78.0, -62.0, -57.5));
-    let mut data = Vec::with_capacity(dims.iter().product());
-    for k in 0..dims[2] {
-        for j in 0..dims[1] {
-            for i in 0..dims[0] {
-                let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
-                let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
-                let rod = (p.x.powi(2) + (p.y - 25.0).powi(2)).sqrt() < 9.0;
-                let marker = (p - DVec3::new(45.0, 0.0, 20.0)).length() < 12.0;
-                data.push(if marker || rod {
-                    1200.0
-                } else if body {
-                    40.0
-                } else {
-                    -1000.0
-                });
-            }
+    let g = Geometry::axial(
+        [40, 32, 24],
+        [4.0, 4.0, 5.0],
+        DVec3::new(-78.0, -62.0, -57.5),
+    );
+    let data = volume_from(&g, |p| {
+        let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
+        let rod = (p.x.powi(2) + (p.y - 25.0).powi(2)).sqrt() < 9.0;
+        let marker = (p - DVec3::new(45.0, 0.0, 20.0)).length() < 12.0;
+        if marker || rod {
+            1200.0
+        } else if body {
+            40.0
+        } else {
+            -1000.0
         }
-    }
+    });
     Arc::new(
-        Volume::<f32>::new(g, data, Unit::Hounsfield)
-            .unwrap()
-            .convert(),
+        HalfVolume::new(
+            g,
+            data.iter().map(|&v| f16::from_f32(v)).collect(),
+            Unit::Hounsfield,
+        )
+        .unwrap(),
     )
 }
 
 /// A PET on a coarser, shifted grid with a hot sphere (SUV 8) in a background of 1.
 fn pet_volume(hot: DVec3) -> Volume {
-    let dims = [22, 18, 14];
-    let g = Geometry::axial(dims, [7.3, 7.3, 8.1], DVec3::new(-80.3, -61.7, -55.9));
-    let mut data = Vec::with_capacity(dims.iter().product());
-    for k in 0..dims[2] {
-        for j in 0..dims[1] {
-            for i in 0..dims[0] {
-                let p = g.voxel_to_patient(DVec3::new(i as f64, j as f64, k as f64));
-                let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
-                let r = (p - hot).length();
-                let v = if r < 14.0 {
-                    8.0
-                } else if body {
-                    1.0
-                } else {
-                    0.0
-                };
-                data.push(v as f32 * 1000.0);
+    let g = Geometry::axial(
+        [22, 18, 14],
+        [7.3, 7.3, 8.1],
+        DVec3::new(-80.3, -61.7, -55.9),
+    );
+    let data = volume_from(&g, |p| {
+        let body = (p.x / 70.0).powi(2) + (p.y / 50.0).powi(2) < 1.0;
+        1000.0
+            * if (p - hot).length() < 14.0 {
+                8.0
+            } else if body {
+                1.0
+            } else {
+                0.0
             }
-        }
-    }
+    });
     Volume::new(g, data, Unit::BecquerelPerMl).unwrap()
 }
 

@@ -30,7 +30,7 @@ pub use quiet_panic::contained_panics;
 pub use scan::{collect_files, open_dicom, scan, scan_cancellable, ScanResult};
 pub use series::{choose_ct, choose_pet, ct_options, pet_options, Choice, Series, SeriesOption};
 pub use study::{
-    load_ct_series, load_pet_series, load_pet_series_cancellable, load_scanned, load_series,
+    load_pet_series, load_pet_series_cancellable, load_scanned, load_series,
     load_series_cancellable, load_study, LoadOptions, LoadedSeries, PetSeries, SeriesChoices,
     SeriesSummary, Study,
 };

@@ -113,14 +113,6 @@ pub fn load_series(series: &Series) -> Result<LoadedSeries, DicomError> {
     load_series_cancellable(series, &CancelFlag::default())
 }
 
-/// Loads a CT series as 16-bit floats ([`HalfVolume`]), decoding straight into them.
-pub fn load_ct_series(
-    series: &Series,
-    cancel: &CancelFlag,
-) -> Result<LoadedSeries<f16>, DicomError> {
-    load_series_cancellable(series, cancel)
-}
-
 /// Frames (slices) in a series.
 fn frame_count(series: &Series) -> usize {
     series.files.iter().map(|f| f.frames.len()).sum()

@@ -131,37 +131,23 @@ impl PreparedVolume {
     /// before they are stored as f16 (PET values in Bq/mL can exceed f16's range). Returns a
     /// warning when downsampled.
     pub fn new(volume: &Volume, max_dim: usize, value_scale: f32) -> (Self, Option<String>) {
-        Self::within(volume, max_dim, VOLUME_BUDGET_BYTES, value_scale)
-    }
-
-    /// As [`Self::new`], with a memory budget of `budget` bytes of texels.
-    pub fn within(
-        volume: &Volume,
-        max_dim: usize,
-        budget: u64,
-        value_scale: f32,
-    ) -> (Self, Option<String>) {
-        let texels = to_texels(volume, value_scale);
         let limits = TextureLimits {
             max_dim_3d: max_dim,
-            budget_bytes: budget,
+            budget_bytes: VOLUME_BUDGET_BYTES,
         };
-        Self::from_half(Arc::new(texels), limits, false, value_scale)
+        Self::from_f32(volume, limits, false, value_scale)
     }
 
-    /// Converts an f32 volume (values / `value_scale`) to texels that the GPU volume may
-    /// split into slabs along z; downsampled only beyond the budget or the x/y limit.
-    pub fn split_z_within(
+    /// Converts an f32 volume to texels (values / `value_scale`) and prepares them as
+    /// [`Self::from_half`] does.
+    pub fn from_f32(
         volume: &Volume,
         limits: TextureLimits,
+        may_split_z: bool,
         value_scale: f32,
     ) -> (Self, Option<String>) {
-        Self::from_half(
-            Arc::new(to_texels(volume, value_scale)),
-            limits,
-            true,
-            value_scale,
-        )
+        let texels = Arc::new(to_texels(volume, value_scale));
+        Self::from_half(texels, limits, may_split_z, value_scale)
     }
 
     /// Prepares 16-bit texels as they are (physical value = texel * `value_scale`: 1 for a
@@ -439,10 +425,14 @@ mod tests {
         let v = ramp([20, 10, 10]);
         // 2,000 texels = 4,000 bytes; a 400-byte budget needs a factor of 3 (7x4x4 = 112
         // texels = 224 bytes; a factor of 2 leaves 10x5x5 = 250 texels = 500 bytes).
-        let (p, w) = PreparedVolume::within(&v, 2048, 400, 1.0);
+        let budget = |budget_bytes| TextureLimits {
+            max_dim_3d: 2048,
+            budget_bytes,
+        };
+        let (p, w) = PreparedVolume::from_f32(&v, budget(400), false, 1.0);
         assert_eq!(p.dims(), [7, 4, 4]);
         assert!(w.unwrap().contains("memory budget"));
-        let (_, none) = PreparedVolume::within(&v, 2048, 4000, 1.0);
+        let (_, none) = PreparedVolume::from_f32(&v, budget(4000), false, 1.0);
         assert!(none.is_none());
     }
 

@@ -119,7 +119,7 @@ impl PreparedScene {
         let pet_geometry = pet.map(|p| p.geometry.clone());
         let (ct_prepared, pet_prepared) = rayon::join(
             || ct.map(|v| PreparedVolume::from_half(Arc::clone(v), limits, true, 1.0)),
-            || pet.map(|v| PreparedVolume::split_z_within(v, limits, pet_value_scale(v))),
+            || pet.map(|v| PreparedVolume::from_f32(v, limits, true, pet_value_scale(v))),
         );
         let mut warnings = Vec::new();
         let mut keep = |p: Option<(PreparedVolume, Option<String>)>| {

@@ -242,8 +242,7 @@ impl App {
             label,
             seconds,
         } = *loaded;
-        let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
-        scene.release_cpu_texels();
+        let mut scene = gfx.upload_scene(scene);
         gfx.warm_up(&mut scene);
         self.model
             .message(format!("loaded {label} in {seconds:.1} s"));

@@ -10,7 +10,6 @@ use super::loader::{LoadOutcome, Loaded};
 use glam::DAffine3;
 
 use crate::analysis::response::{assess_response, ResponseAssessment, ScanAnalysis};
-use crate::render::scene::FusedScene;
 use crate::study::ViewStudy;
 use crate::study_response::analyse_view_pair;
 
@@ -149,8 +148,7 @@ impl App {
                 .message("open a baseline study before its follow-up");
             return;
         };
-        let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, scene);
-        scene.release_cpu_texels();
+        let scene = gfx.upload_scene(scene);
         let Some(generation) = self.model.open_followup(study.clone()) else {
             return;
         };

@@ -11,7 +11,7 @@ use crate::render::context::GpuContext;
 use crate::render::offscreen::{OffscreenTarget, OFFSCREEN_FORMAT};
 use crate::render::pipeline_util::color_pass;
 use crate::render::renderer::Renderer;
-use crate::render::scene::FusedScene;
+use crate::render::scene::{FusedScene, PreparedScene};
 
 use super::panel_cache::{self, PanelCache, PixelRect};
 
@@ -193,6 +193,25 @@ impl Graphics {
                 0,
             );
         }
+    }
+
+    /// Uploads a prepared scene and drops its hold on the CPU texels, which only the tests'
+    /// CPU reference reads after the upload (a lost device is recovered by preparing again).
+    pub fn upload_scene(&self, prepared: PreparedScene) -> FusedScene {
+        let mut scene = FusedScene::upload(&self.ctx.device, &self.ctx.queue, prepared);
+        scene.release_cpu_texels();
+        scene
+    }
+
+    /// Prepares a study's volumes again and uploads them (after a lost device).
+    pub fn upload_study(&self, study: &crate::study::ViewStudy) -> FusedScene {
+        let prepared = PreparedScene::new(
+            study.ct.as_ref(),
+            study.pet.as_deref(),
+            study.pet_display_factor as f32,
+            self.max_texture_dim(),
+        );
+        self.upload_scene(prepared)
     }
 
     /// The largest 3D texture edge the device takes.

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use super::app::App;
 use super::pane_renderer::PaneRenderer;
-use crate::render::scene::{FusedScene, PreparedScene};
 
 /// Least time between two attempts to recreate the graphics.
 pub(super) const RETRY: Duration = Duration::from_secs(1);
@@ -113,28 +112,14 @@ impl App {
             self.scene = None;
             return;
         };
-        let prepared = PreparedScene::new(
-            study.ct.as_ref(),
-            study.pet.as_deref(),
-            study.pet_display_factor as f32,
-            gfx.max_texture_dim(),
-        );
-        let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
-        scene.release_cpu_texels();
+        let mut scene = gfx.upload_study(study);
         gfx.warm_up(&mut scene);
         self.scene = Some(scene);
-        self.followup_scene = self.model.followup.as_ref().map(|f| {
-            let s = &f.study;
-            let prepared = PreparedScene::new(
-                s.ct.as_ref(),
-                s.pet.as_deref(),
-                s.pet_display_factor as f32,
-                gfx.max_texture_dim(),
-            );
-            let mut scene = FusedScene::upload(&gfx.ctx.device, &gfx.ctx.queue, prepared);
-            scene.release_cpu_texels();
-            scene
-        });
+        self.followup_scene = self
+            .model
+            .followup
+            .as_ref()
+            .map(|f| gfx.upload_study(&f.study));
         self.labels_shown = None;
         self.reference_shown = None;
         // Until every pane shows the study again, as after opening it.
