@@ -35,11 +35,15 @@ pub const VOLUME_BUDGET_BYTES: u64 = 2 << 30;
 /// The per-volume budget: `PETCT_VOLUME_BUDGET_MB` when set to a positive number, else
 /// [`VOLUME_BUDGET_BYTES`].
 pub fn volume_budget_bytes() -> u64 {
-    std::env::var("PETCT_VOLUME_BUDGET_MB")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
+    budget_from(std::env::var("PETCT_VOLUME_BUDGET_MB").ok().as_deref())
+}
+
+/// The budget a `PETCT_VOLUME_BUDGET_MB` value gives: its MiB when a positive number (any
+/// size, saturating), else the default.
+fn budget_from(mb: Option<&str>) -> u64 {
+    mb.and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|&mb| mb > 0)
-        .map_or(VOLUME_BUDGET_BYTES, |mb| mb << 20)
+        .map_or(VOLUME_BUDGET_BYTES, |mb| mb.saturating_mul(1 << 20))
 }
 
 /// The smallest whole factor that brings width and height within the texture limit,
@@ -434,6 +438,15 @@ mod tests {
         assert!(w.unwrap().contains("memory budget"));
         let (_, none) = PreparedVolume::from_f32(&v, budget(4000), false, 1.0);
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn the_user_budget_is_read_leniently_and_never_overflows() {
+        assert_eq!(budget_from(Some(" 512 ")), 512 << 20);
+        assert_eq!(budget_from(Some("18446744073709551615")), u64::MAX);
+        for bad in [None, Some(""), Some("0"), Some("-1"), Some("lots")] {
+            assert_eq!(budget_from(bad), VOLUME_BUDGET_BYTES);
+        }
     }
 
     #[test]
